@@ -81,8 +81,8 @@ def _elementwise(group: str, forward: Callable, backward: Callable,
         for dtype in (torch.float32, torch.float64):
             x = torch.tensor([-1e4, -1e3, -90.0, 90.0, 1e3, 1e4], dtype=dtype, device=get_device())
             for kw in variants:
-                out, cache = g.forward(forward, x, **kw)
-                dx = g.call(backward, torch.ones_like(x), cache, backward=True).get()
+                out, cache = g.forward(forward, x, warnings_fail=True, **kw)
+                dx = g.call(backward, torch.ones_like(x), cache, backward=True).get(warnings_fail=True)
                 for name, t in (("out", out), ("dx", dx)):
                     expect_tensor(t, x, name)
                     if not bool(torch.isfinite(t).all()):

@@ -50,12 +50,15 @@ class Group:
         self.trusted_seen += [t for t in outcome.trusted if t not in self.trusted_seen]
         if outcome.rerun_reason:
             self.report.note(outcome.rerun_reason)
+        if outcome.warnings:
+            self.report.note(f"{outcome.fn_name} emitted a warning (caught): {outcome.warnings[0][:120]}")
         return outcome
 
-    def forward(self, fn: Callable, x: torch.Tensor, *args: Any, **kwargs: Any) -> tuple[torch.Tensor, Any]:
-        """Run a layer forward that must return ``(out, cache)``; ``out`` shaped like x."""
+    def forward(self, fn: Callable, x: torch.Tensor, *args: Any, warnings_fail: bool = False,
+                **kwargs: Any) -> tuple[torch.Tensor, Any]:
+        """Run a layer forward that must return ``(out, cache)``."""
         outcome = self.call(fn, x, *args, **kwargs)
-        value = outcome.get()
+        value = outcome.get(warnings_fail=warnings_fail)
         if not (isinstance(value, tuple) and len(value) == 2):
             raise Failure(f"{outcome.fn_name} should return a pair (out, cache), got {_kind(value)}")
         return value
@@ -65,6 +68,8 @@ class Group:
         shown = ", ".join(sorted({n for n in names})[:4])
         with self.sub(f"no forbidden call ({shown}, ...)" if shown else "no call of the grader's implementation",
                       weight):
+            if not any(r.passed for r in self.report.results):
+                raise Failure("nothing to check yet: no other part of this exercise passed")
             if self.forbidden_seen:
                 used = "; ".join(f"{', '.join(fns)} called {name}" for name, fns in self.forbidden_seen.items())
                 raise Failure(used, hint="this exercise asks you to build it yourself")

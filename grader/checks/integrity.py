@@ -44,6 +44,9 @@ _WATCHED: list[tuple[Any, str, tuple[str, ...]]] = [
 ]
 
 _TRUSTED_PREFIXES = ("grader.checks", "grader.reference", "grader.hidden")
+#: The harness itself, imported by the snapshot so that it has a baseline.
+_HARNESS = ("report", "guard", "call", "compare", "gradcheck", "harness")
+_LIBRARY_DIRS = tuple({os.path.abspath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
 _snap: dict[str, Any] | None = None
 
 
@@ -55,7 +58,7 @@ def _grader_functions() -> dict[str, Any]:
             continue
         for attr, obj in list(vars(mod).items()):
             fn = getattr(obj, "__wrapped__", obj)
-            if isinstance(fn, types.FunctionType) and fn.__module__ == modname:
+            if isinstance(fn, types.FunctionType):
                 found[f"{modname}.{attr}"] = (obj, fn.__code__)
     return found
 
@@ -65,6 +68,8 @@ def snapshot() -> None:
     global _snap
     if _snap is not None:
         return
+    for name in _HARNESS:
+        importlib.import_module(f"grader.checks.{name}")
     if os.environ.get("NBGRADER_EXECUTION") == "autograde":
         for name in ("grader.reference", "grader.hidden"):
             try:  # the student bundle has neither package: nothing to record then
@@ -100,9 +105,10 @@ def tampered() -> list[str]:
         snapshot()
     assert _snap is not None
     bad = [key for key, old in _snap.items() if not _unchanged(_current(key), old)]
-    # Grader functions imported after the snapshot: they must at least come from our files.
+    # Modules imported after the snapshot have no baseline: their functions must at
+    # least come from files on disk (ours or a library's), not from a notebook cell.
     for key, (obj, code) in _grader_functions().items():
-        if key not in _snap and code is not None and not os.path.abspath(code.co_filename).startswith(_PKG_DIR):
+        if key not in _snap and not _on_disk(code.co_filename):
             bad.append(key)
     for modname in list(sys.modules):
         mod = sys.modules[modname]
@@ -116,6 +122,11 @@ def _unchanged(now: Any, old: Any) -> bool:
     if isinstance(old, tuple) and isinstance(now, tuple):
         return len(now) == len(old) and all(a is b for a, b in zip(now, old))
     return now is old
+
+
+def _on_disk(filename: str) -> bool:
+    path = os.path.abspath(filename)
+    return path.startswith(_PKG_DIR) or path.startswith(_LIBRARY_DIRS)
 
 
 def _from_package(mod: Any) -> bool:

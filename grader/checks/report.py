@@ -59,7 +59,10 @@ class Report:
         """Run the body as one sub-check; a :class:`Failure` inside marks it failed."""
         if self._fatal is not None:
             self.results.append(SubResult(label, weight, False, self._fatal))
-            yield None
+            try:
+                yield None
+            except Failure:
+                pass
             return
         try:
             yield None
