@@ -19,3 +19,6 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # shrink when NBGRADER_EXECUTION=autograde).
 c.Execute.timeout = 120
 c.Execute.allow_errors = True
+# ipykernel 7 warns on every start that its local TCP sockets are unencrypted; the
+# kernel only listens on loopback here, and the warning would drown the grade table.
+c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]

@@ -76,7 +76,7 @@ def _print_table(rows) -> None:
 
 
 #: The demo's one-bug submission: ReLU's backward lets the gradient through at x = 0.
-DEMO_BUG = ("relu", "x >= 0", "x > 0")
+DEMO_BUG = ("relu", "x > 0", "x >= 0")
 
 
 def main_demo(*, workdir: Path | None = None) -> int:
@@ -96,8 +96,9 @@ def main_demo(*, workdir: Path | None = None) -> int:
     print("2. making three submissions: the solution, the untouched stub, one with a bug ...")
     answers = solution_sources(notebook_path(root, "solutions", assignment))
     group, right, wrong = DEMO_BUG
-    buggy = dict(answers)
-    buggy[group] = answers[group].replace(right, wrong)
+    buggy = {**answers, group: answers[group].replace(right, wrong)}
+    if buggy[group] == answers[group]:
+        raise RuntimeError(f"the demo bug ({right!r} -> {wrong!r}) does not apply to the {group} solution")
     write_submission(root, assignment, "demo-solution", filled_release(release, answers))
     write_submission(root, assignment, "demo-stub", None)
     write_submission(root, assignment, "demo-bug", filled_release(release, buggy))

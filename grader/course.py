@@ -57,6 +57,7 @@ def nbgrader_api(root: Path | None = None, *, timeout: int = 120):
     from traitlets.config.loader import PyFileConfigLoader
 
     ensure_tools_on_path()
+    _quiet_gradebook_warnings()
     root = Path(root or REPO).resolve()
     # One set of settings: the repository's nbgrader_config.py, pointed at ``root``.
     cfg = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
@@ -65,6 +66,16 @@ def nbgrader_api(root: Path | None = None, *, timeout: int = 120):
     cfg.Exchange.root = str(root / ".exchange")
     coursedir = CourseDirectory(config=cfg)
     return NbGraderAPI(coursedir=coursedir, config=cfg)
+
+
+def _quiet_gradebook_warnings() -> None:
+    # nbgrader 0.9.6's gradebook triggers SQLAlchemy autoflush warnings that are
+    # harmless and would bury the grade table.
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", category=SAWarning)
 
 
 def _ok(result: dict, what: str) -> dict:
