@@ -92,9 +92,13 @@ class Report:
         score = self.score()
         lines = [f"{self.title}: {_num(score)} / {_num(self.points)} points"]
         lines += [f"  note  {n}" for n in self.notes]
+        shown: set[str] = set()
         for r in self.results:
             lines.append(f"  {'ok  ' if r.passed else 'FAIL'}  {r.label}")
-            if not r.passed:
+            if not r.passed and r.message in shown and not r.details:
+                lines.append("          (same reason as above)")
+            elif not r.passed:
+                shown.add(r.message)
                 if r.message:
                     lines.append(f"          {r.message}")
                 lines += [f"          {d}" for d in r.details]
