@@ -21,7 +21,6 @@ import pytest
 import torch
 
 matplotlib.use("Agg")
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 from grader.course import ASSIGNMENTS, REPO, ensure_tools_on_path, notebook_path  # noqa: E402
 
