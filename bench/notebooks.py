@@ -62,15 +62,18 @@ def main() -> None:
     args = ap.parse_args()
     ensure_tools_on_path()
     print(f"device: {describe()}, {os.cpu_count()} CPU cores")
-    print(f"{'notebook':<18}{'full (s)':>10}{'autograde (s)':>15}{'hidden checks (s)':>19}{'points':>8}")
+    print(f"{'notebook':<18}{'full (s)':>10}{'autograde (s)':>15}{'hidden checks, first / best (s)':>33}"
+          f"{'points':>8}")
     for assignment in ASSIGNMENTS:
         topic = assignment.split("_", 1)[1]
         path = notebook_path(REPO, "solutions", assignment)
         full = min(run_notebook(path, None) for _ in range(args.repeat))
         grading = min(run_notebook(path, "autograde") for _ in range(args.repeat))
-        checks, earned = min(hidden_checks_time(topic) for _ in range(args.repeat))
+        # The first run pays torch's lazy start-up, as a grading kernel does.
+        runs = [hidden_checks_time(topic) for _ in range(max(2, args.repeat))]
+        first, best, earned = runs[0][0], min(r[0] for r in runs), runs[0][1]
         total = sum(importlib.import_module(f"grader.checks.{topic}").POINTS.values())
-        print(f"{assignment:<18}{full:>10.1f}{grading:>15.1f}{checks:>19.2f}{earned:>5g}/{total:g}")
+        print(f"{assignment:<18}{full:>10.1f}{grading:>15.1f}{first:>25.2f} / {best:.2f}{earned:>5g}/{total:g}")
         print(f"{'':<18}{'ratio full / autograde':>25} {full / grading:.1f}x")
 
 
