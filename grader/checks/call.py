@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -55,16 +56,44 @@ def forbidden_set(names: Iterable[str]) -> dict[Any, str]:
 
 
 class _Spy(TorchFunctionMode):
+    """Sees torch calls with tensor arguments, however the function was imported.
+
+    Python functions among the watched ones (``torch.nn.init.calculate_gain``
+    takes no tensor) are seen by their code object through a profile hook.
+    Calls made by a sanctioned reference (see ``guard.sanctioned``) do not count.
+    """
+
     def __init__(self, watched: dict[Any, str]):
         super().__init__()
         self.watched = watched
+        self.codes = {getattr(f, "__code__"): n for f, n in watched.items() if hasattr(f, "__code__")}
         self.hits: list[str] = []
+        self._previous_profile = None
+
+    def _hit(self, name: str) -> None:
+        if name not in self.hits and guard.in_student_code():
+            self.hits.append(name)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         name = self.watched.get(func)
-        if name is not None and name not in self.hits:
-            self.hits.append(name)
+        if name is not None:
+            self._hit(name)
         return func(*args, **(kwargs or {}))
+
+    def _profile(self, frame, event, arg):
+        if event == "call" and frame.f_code in self.codes:
+            self._hit(self.codes[frame.f_code])
+
+    def __enter__(self):
+        if self.codes:
+            self._previous_profile = sys.getprofile()
+            sys.setprofile(self._profile)
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        if self.codes:
+            sys.setprofile(self._previous_profile)
+        return super().__exit__(*exc)
 
 
 @dataclass
@@ -146,7 +175,7 @@ def _looks_like_device_mixup(err: BaseException) -> bool:
 
 def _run_once(fn: Callable, args: tuple, kwargs: dict, watched: dict[Any, str], name: str) -> Outcome:
     outcome = Outcome(fn_name=name, args=args)
-    before = [a.detach().clone() if isinstance(a, _Tensor) else None for a in args]
+    before = [_clone(a) for a in args]
     sink = io.StringIO()
     spy = _Spy(watched)
     with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(sink), \
@@ -162,13 +191,19 @@ def _run_once(fn: Callable, args: tuple, kwargs: dict, watched: dict[Any, str], 
     outcome.forbidden = spy.hits
     outcome.trusted = record.trusted
     for i, (old, new) in enumerate(zip(before, args)):
-        if old is not None and (old.shape != new.shape or not _same(old, new)):
+        if not _same(old, new):
             outcome.mutated.append(i)
     return outcome
 
 
-def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
-    return bool(torch.equal(torch.nan_to_num(a), torch.nan_to_num(b.detach())))
+def _same(old: Any, new: Any) -> bool:
+    """Whether the tensors in ``new`` still hold ``old``'s values (lists and tuples too)."""
+    if isinstance(old, _Tensor):
+        return isinstance(new, _Tensor) and old.shape == new.shape and \
+            bool(torch.equal(torch.nan_to_num(old), torch.nan_to_num(new.detach())))
+    if isinstance(old, (tuple, list)):
+        return isinstance(new, (tuple, list)) and len(old) == len(new) and all(map(_same, old, new))
+    return True
 
 
 def call_student(fn: Callable, *args: Any, forbidden: dict[Any, str] | None = None,

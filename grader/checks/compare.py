@@ -12,7 +12,8 @@ import torch
 
 from grader.checks.report import Failure
 
-__all__ = ["TOL", "tolerances", "expect_tensor", "expect_float", "assert_close", "fmt"]
+__all__ = ["TOL", "tolerances", "expect_tensor", "expect_float", "expect_tuple", "assert_close", "fmt",
+           "sign_aligned"]
 
 _Tensor = torch.Tensor
 _isfinite = torch.isfinite
@@ -67,6 +68,29 @@ def expect_float(value: Any, what: str) -> float:
         hint = "call .item() on a 0-dim tensor" if isinstance(value, _Tensor) else None
         raise Failure(f"{what} should be a Python float, got {type(value).__name__}", hint=hint)
     return float(value)
+
+
+def expect_tuple(value: Any, n: int, what: str) -> tuple:
+    """``value`` must be a tuple (or list) of ``n`` items, e.g. ``(mean, std)``."""
+    if not isinstance(value, (tuple, list)) or len(value) != n:
+        got = f"a {type(value).__name__} of {len(value)}" if isinstance(value, (tuple, list)) \
+            else type(value).__name__
+        raise Failure(f"{what} should return {n} values, got {got}")
+    return tuple(value)
+
+
+def sign_aligned(got: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """``got`` with each column's sign flipped to agree with ``like``'s column.
+
+    Eigenvectors and principal components are defined up to sign, so checks
+    compare them after this alignment.  Shapes must match; anything else is
+    returned as it is, for :func:`assert_close` to report.
+    """
+    if type(got) is not _Tensor or got.shape != like.shape or got.dim() < 1:
+        return got
+    dots = (got.detach().to(like.dtype) * like).sum(dim=0)
+    signs = _where(dots < 0, -torch.ones_like(dots), torch.ones_like(dots))
+    return got * signs.to(got.dtype)
 
 
 def assert_close(got: torch.Tensor, expected: torch.Tensor, what: str, *,

@@ -12,7 +12,7 @@ import contextvars
 import functools
 from typing import Callable, Iterator, TypeVar
 
-__all__ = ["trusted", "student_call", "StudentCalls", "in_student_code"]
+__all__ = ["trusted", "sanctioned", "student_call", "StudentCalls", "in_student_code"]
 
 F = TypeVar("F", bound=Callable)
 
@@ -59,4 +59,23 @@ def trusted(fn: F) -> F:
         return fn(*args, **kwargs)
 
     wrapper.__grader_trusted__ = True
+    return wrapper  # type: ignore[return-value]
+
+
+def sanctioned(fn: F) -> F:
+    """A trusted function that student code may call during one check.
+
+    Used when a check binds the reference in place of another graded function
+    (``preprocess_splits`` calling ``fit_standardizer``), so one mistake costs
+    points once: the call runs outside the student context and is not recorded.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        token = _current.set(None)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _current.reset(token)
+
     return wrapper  # type: ignore[return-value]

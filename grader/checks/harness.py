@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import torch
 
-from grader.checks import integrity
+from grader.checks import guard, integrity
 from grader.checks.call import AUTOGRAD, Outcome, call_student, forbidden_set
 from grader.checks.compare import expect_tensor
 from grader.checks.report import Failure, Report
@@ -53,6 +53,27 @@ class Group:
         if outcome.warnings:
             self.report.note(f"{outcome.fn_name} emitted a warning (caught): {outcome.warnings[0][:120]}")
         return outcome
+
+    @contextlib.contextmanager
+    def bound(self, fn: Callable, references: dict[str, Callable]) -> Iterator[None]:
+        """While the body runs, the names in ``references`` resolve to the reference
+        inside ``fn``'s module (the notebook's globals), so a student function that
+        calls another graded function is judged on its own code alone."""
+        namespace = getattr(fn, "__globals__", None)
+        if namespace is None:
+            yield
+            return
+        missing = object()
+        saved = {name: namespace.get(name, missing) for name in references}
+        namespace.update({name: guard.sanctioned(ref) for name, ref in references.items()})
+        try:
+            yield
+        finally:
+            for name, old in saved.items():
+                if old is missing:
+                    namespace.pop(name, None)
+                else:
+                    namespace[name] = old
 
     def forward(self, fn: Callable, x: torch.Tensor, *args: Any, warnings_fail: bool = False,
                 **kwargs: Any) -> tuple[torch.Tensor, Any]:

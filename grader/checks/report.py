@@ -20,7 +20,10 @@ import sys
 from dataclasses import dataclass, field
 from typing import Iterator
 
-__all__ = ["Failure", "Report", "SubResult"]
+__all__ = ["Failure", "Report", "SubResult", "INTERNAL"]
+
+#: Marks a sub-check whose own code broke; the tests make sure no report contains it.
+INTERNAL = "the check itself failed"
 
 
 class Failure(Exception):
@@ -68,6 +71,9 @@ class Report:
             yield None
         except Failure as fail:
             self.results.append(SubResult(label, weight, False, fail.message, fail.details, fail.hint))
+        except Exception as exc:  # noqa: BLE001 - a bug in the check must not crash the cell
+            self.results.append(SubResult(label, weight, False, f"{INTERNAL}: {type(exc).__name__}: {exc}",
+                                          hint="this is the grader's fault, not yours: please report it"))
         else:
             self.results.append(SubResult(label, weight, True))
 

@@ -1,2 +1,2 @@
 """Trusted torch implementations of every exercise (instructor-only)."""
-TOPICS = ("activations",)
+TOPICS = ("activations", "preprocessing", "initialization")

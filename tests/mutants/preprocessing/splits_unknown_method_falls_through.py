@@ -1,0 +1,36 @@
+"""preprocess_splits treats every method it does not recognise as "pca_whiten" instead of raising ValueError."""
+import torch
+
+GROUP = "splits"
+
+
+def preprocess_splits(X_train, X_val, X_test, method):
+    if method == "center":
+        mean = X_train.mean(dim=0)
+        return X_train - mean, X_val - mean, X_test - mean
+    if method == "standardize":
+        mean, std = fit_standardizer(X_train)
+        return standardize(X_train, mean, std), standardize(X_val, mean, std), standardize(X_test, mean, std)
+    stats = fit_pca(X_train)
+    return pca_whiten(X_train, *stats), pca_whiten(X_val, *stats), pca_whiten(X_test, *stats)
+
+
+# The graded helpers it calls, written correctly (the check binds the reference in their place).
+def fit_standardizer(X, eps=1e-8):
+    return X.mean(dim=0), X.std(dim=0, correction=0) + eps
+
+
+def standardize(X, mean, std):
+    return (X - mean) / std
+
+
+def fit_pca(X):
+    mean = X.mean(dim=0)
+    Xc = X - mean
+    variances, components = torch.linalg.eigh(Xc.T @ Xc / X.shape[0])
+    return mean, components.flip(1), variances.flip(0)
+
+
+def pca_whiten(X, mean, components, variances, eps=1e-5):
+    return ((X - mean) @ components) / (variances + eps).sqrt()
+
