@@ -77,7 +77,10 @@ def snapshot() -> None:
             except ImportError:
                 continue
             for sub in getattr(pkg, "TOPICS", ()):
-                importlib.import_module(f"{name}.{sub}")
+                try:
+                    importlib.import_module(f"{name}.{sub}")
+                except ImportError:  # a topic not written yet: its checks cannot run anyway
+                    continue
     snap: dict[str, Any] = {}
     for owner, label, names in _WATCHED:
         for name in names:
