@@ -1,0 +1,38 @@
+"""kaiming_normal draws uniformly with the right std (bound √3 · std) instead of from a normal distribution."""
+import math
+
+import torch
+
+GROUP = "kaiming"
+
+
+def _fans(shape):
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _gain(nonlinearity, a):
+    if nonlinearity == "leaky_relu":
+        return math.sqrt(2.0 / (1.0 + a ** 2))
+    return {"relu": math.sqrt(2.0), "tanh": 5.0 / 3.0, "selu": 0.75}.get(nonlinearity, 1.0)
+
+
+def _like(generator):
+    return {"dtype": torch.get_default_dtype(), "device": generator.device if generator is not None else "cpu"}
+
+
+def _std(shape, a, mode, nonlinearity):
+    fan_in, fan_out = _fans(shape)
+    return _gain(nonlinearity, a) / math.sqrt(fan_in if mode == "fan_in" else fan_out)
+
+
+def kaiming_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    shape = tuple(shape)
+    bound = math.sqrt(3.0) * _std(shape, a, mode, nonlinearity)
+    return (torch.rand(shape, generator=generator, **_like(generator)) * 2 - 1) * bound
+
+
+def kaiming_uniform(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    shape = tuple(shape)
+    bound = math.sqrt(3.0) * _std(shape, a, mode, nonlinearity)
+    return (torch.rand(shape, generator=generator, **_like(generator)) * 2 - 1) * bound

@@ -1,0 +1,37 @@
+"""kaiming_uniform uses bound = gain / √fan, the std, instead of √3 times it, so its std is √3 too small."""
+import math
+
+import torch
+
+GROUP = "kaiming"
+
+
+def _fans(shape):
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _gain(nonlinearity, a):
+    if nonlinearity == "leaky_relu":
+        return math.sqrt(2.0 / (1.0 + a ** 2))
+    return {"relu": math.sqrt(2.0), "tanh": 5.0 / 3.0, "selu": 0.75}.get(nonlinearity, 1.0)
+
+
+def _like(generator):
+    return {"dtype": torch.get_default_dtype(), "device": generator.device if generator is not None else "cpu"}
+
+
+def _std(shape, a, mode, nonlinearity):
+    fan_in, fan_out = _fans(shape)
+    return _gain(nonlinearity, a) / math.sqrt(fan_in if mode == "fan_in" else fan_out)
+
+
+def kaiming_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    shape = tuple(shape)
+    return torch.randn(shape, generator=generator, **_like(generator)) * _std(shape, a, mode, nonlinearity)
+
+
+def kaiming_uniform(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    shape = tuple(shape)
+    bound = _std(shape, a, mode, nonlinearity)
+    return (torch.rand(shape, generator=generator, **_like(generator)) * 2 - 1) * bound
