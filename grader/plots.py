@@ -15,12 +15,16 @@ from matplotlib.figure import Figure
 
 __all__ = [
     "activation_grid",
+    "contour_paths",
     "image_grid",
+    "image_stats_row",
     "layer_histograms",
     "layer_stats_plot",
     "loss_curves",
     "paths_2d",
     "results_table",
+    "scatter_row",
+    "spread_curves",
 ]
 
 
@@ -226,5 +230,161 @@ def image_grid(images: torch.Tensor, *, titles: Sequence[str] | None = None, nco
         if titles is not None:
             ax.set_title(str(titles[i]), fontsize=8)
         ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+
+def contour_paths(panels: Mapping[str, tuple[Callable, np.ndarray]], *, optimum=None,
+                  limits=None, levels: int = 12, title: str | None = None) -> Figure:
+    """:func:`paths_2d` drawn over the contour lines of a loss of the two weights.
+
+    ``panels[name] = (loss, path)``: ``loss`` maps a float64 tensor ``(M, 2)`` of weight
+    pairs to ``(M,)`` losses, ``path`` is ``(T, 2)``. Every panel has the same
+    ``limits`` ``((w1_min, w1_max), (w2_min, w2_max))``, by default a box around all
+    paths and the optimum, so the shapes of the valleys compare. The contour levels are
+    spaced geometrically above the lowest loss on the grid, so the floor of a narrow
+    valley shows as well as its walls.
+    """
+    paths = {name: _numpy(path) for name, (_, path) in panels.items()}
+    fig = paths_2d(paths, optimum=optimum, title=title)
+    if limits is None:
+        points = np.concatenate([*paths.values(), *([_numpy(optimum)[None]] if optimum is not None else [])])
+        lo, hi = points.min(axis=0), points.max(axis=0)
+        pad = 0.15 * (hi - lo).max() + 1e-9
+        limits = ((lo[0] - pad, hi[0] + pad), (lo[1] - pad, hi[1] + pad))
+    w1 = torch.linspace(float(limits[0][0]), float(limits[0][1]), 161, dtype=torch.float64)
+    w2 = torch.linspace(float(limits[1][0]), float(limits[1][1]), 161, dtype=torch.float64)
+    grid = torch.stack(torch.meshgrid(w1, w2, indexing="xy"), dim=-1)  # (161, 161, 2): row i has w2[i]
+    for ax, (loss, _) in zip(fig.axes, panels.values()):
+        values = _numpy(loss(grid.reshape(-1, 2))).reshape(grid.shape[:2])
+        low, high = values.min(), values.max()
+        ax.contour(w1.numpy(), w2.numpy(), values, colors="0.6", linewidths=0.7, zorder=0,
+                   levels=low + (high - low) * np.geomspace(1e-3, 1.0, levels))
+        ax.set(xlim=limits[0], ylim=limits[1])
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# repeated measurements
+
+
+def spread_curves(x, curves: Mapping[str, torch.Tensor], *, xlabel: str, ylabel: str,
+                  logx: bool = False, logy: bool = False, baseline: float | None = None,
+                  title: str | None = None) -> Figure:
+    """Curves measured over repeats: the median and the band from the 10th to the 90th percentile.
+
+    ``curves[name]`` is ``(R, S)``: R repeats (random directions, seeds) of a quantity
+    measured at the S values of ``x``. ``baseline`` draws a dotted horizontal line.
+    """
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    x = _numpy(x)
+    for i, (name, values) in enumerate(curves.items()):
+        low, mid, high = np.percentile(_numpy(values), [10, 50, 90], axis=0)
+        ax.plot(x, mid, color=f"C{i}", marker=".", label=f"{name} (median)")
+        ax.fill_between(x, low, high, color=f"C{i}", alpha=0.2, lw=0)
+    if baseline is not None:
+        ax.axhline(baseline, color="k", ls=":", lw=1, label="unperturbed")
+    ax.set(xlabel=xlabel, ylabel=ylabel, xscale="log" if logx else "linear",
+           yscale="log" if logy else "linear")
+    ax.legend(fontsize=8, title="band: 10th to 90th percentile", title_fontsize=8)
+    ax.grid(alpha=0.3)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# preprocessing
+
+
+def _line_through_box(w1: float, w2: float, b: float, xlim, ylim) -> tuple[np.ndarray, np.ndarray]:
+    """Two points of the line w1·x + w2·y + b = 0 far enough apart to cross the whole box."""
+    if abs(w2) >= abs(w1):
+        xs = np.array(xlim, dtype=np.float64)
+        return xs, -(w1 * xs + b) / w2
+    ys = np.array(ylim, dtype=np.float64)
+    return -(w2 * ys + b) / w1, ys
+
+
+def scatter_row(panels: Mapping[str, torch.Tensor], *, labels=None,
+                label_names: Sequence[str] | None = None, boundaries=None,
+                title: str | None = None) -> Figure:
+    """One row of 2-D point clouds ``(N, 2)``, all on the same scale.
+
+    Every panel has equal aspect, the same limits (which include the origin) and the
+    two coordinate axes drawn through the origin, so shifts and stretches between
+    panels show as they are. ``labels`` ``(N,)`` integers 0, 1, ... colour the points
+    (the same labels in every panel: a class, or a group to follow from panel to
+    panel); ``label_names[k]`` names label k in a legend. ``boundaries[name]``
+    ``(K, 3)`` draws on that panel the lines w1·x + w2·y + b = 0 of its rows
+    (w1, w2, b): row 0 bold, the others thin (variations of it).
+    """
+    clouds = {name: _numpy(points) for name, points in panels.items()}
+    points = np.concatenate([np.zeros((1, 2)), *clouds.values()])
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    pad = 0.06 * (hi - lo).max()
+    xlim, ylim = (lo[0] - pad, hi[0] + pad), (lo[1] - pad, hi[1] + pad)
+    height = 3.0 * (ylim[1] - ylim[0]) / (xlim[1] - xlim[0]) + 0.5  # panels 3 inches wide, room for titles
+    fig, axes = _grid(len(clouds), len(clouds), panel=(3.0, height))
+    labels = None if labels is None else _numpy(labels).astype(int)
+    for ax, (name, cloud) in zip(axes, clouds.items()):
+        ax.axhline(0.0, color="k", lw=0.8, zorder=0)
+        ax.axvline(0.0, color="k", lw=0.8, zorder=0)
+        groups = np.zeros(len(cloud), dtype=int) if labels is None else labels
+        for k in np.unique(groups):
+            ax.scatter(*cloud[groups == k].T, s=5, alpha=0.6, color=f"C{k}", lw=0,
+                       label=None if label_names is None else label_names[k])
+        lines = _numpy(boundaries[name]) if boundaries is not None and name in boundaries else ()
+        for i, (w1, w2, b) in enumerate(lines):
+            first = i == 0
+            ax.plot(*_line_through_box(w1, w2, b, xlim, ylim), color="k" if first else "C3",
+                    lw=1.6 if first else 0.6, alpha=1.0 if first else 0.5, zorder=3 if first else 2)
+        ax.set(xlim=xlim, ylim=ylim, aspect="equal", title=name)
+        ax.tick_params(labelsize=7)
+    if label_names is not None:
+        axes[0].legend(fontsize=7, markerscale=2, loc="upper left")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+_CHANNEL_COLOURS = {1: ("0.3",), 3: ("tab:red", "tab:green", "tab:blue")}
+
+
+def image_stats_row(images: Mapping[str, torch.Tensor], *, bins: int = 60,
+                    title: str | None = None) -> Figure:
+    """Each image ``(C, H, W)`` above the histogram of its values, channel by channel.
+
+    An image with values outside [0, 1] (a normalised one) is displayed rescaled from its
+    own minimum and maximum to [0, 1], and its title says so; the histograms and the
+    per-channel mean ± std (population) in the legends are of the true values.
+    """
+    fig, axes = plt.subplots(2, len(images), figsize=(2.8 * len(images), 5.2), squeeze=False,
+                             gridspec_kw={"height_ratios": [3, 2]})
+    for (ax_img, ax_hist), (name, image) in zip(axes.T, images.items()):
+        image = _numpy(image)
+        shown = image
+        if image.min() < 0.0 or image.max() > 1.0:
+            shown = (image - image.min()) / max(image.max() - image.min(), 1e-12)
+            name = f"{name}\n(rescaled to show)"
+        if len(shown) == 1:
+            ax_img.imshow(shown[0], cmap="gray", vmin=0.0, vmax=1.0)
+        else:
+            ax_img.imshow(shown.transpose(1, 2, 0))
+        ax_img.set_title(name, fontsize=9)
+        ax_img.axis("off")
+        colours = _CHANNEL_COLOURS.get(len(image), [f"C{c}" for c in range(len(image))])
+        for channel, colour in zip(image, colours):
+            ax_hist.hist(channel.ravel(), bins=bins, histtype="step", color=colour,
+                         label=f"{channel.mean():+.2f} ± {channel.std():.2f}")
+        ax_hist.axvline(0.0, color="k", lw=0.6)
+        ax_hist.set_yticks([])
+        ax_hist.tick_params(labelsize=7)
+        ax_hist.legend(fontsize=7, title="mean ± std", title_fontsize=7, handlelength=1)
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig

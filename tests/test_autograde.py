@@ -11,6 +11,18 @@ from grader.course import ASSIGNMENTS, autograde, generate, grade_rows, notebook
 from grader.submissions import filled_release, solution_sources, write_submission
 
 
+#: one plausible one-line bug per assignment: (group, text in the solution, replacement)
+ONE_BUG = {
+    "01_activations": DEMO_BUG,
+    "02_preprocessing": ("standardize", ".mean(dim=0).sqrt() + eps", ".sum(dim=0).div(X.shape[0] - 1).sqrt() + eps"),
+    "03_initialization": ("gain", "return 5.0 / 3", "return 1.0"),
+}
+
+
+def test_every_assignment_has_a_one_bug_case():
+    assert set(ASSIGNMENTS) <= set(ONE_BUG)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_nbgrader_autograde_solution_stub_and_one_bug(assignment, tmp_path):
@@ -19,7 +31,7 @@ def test_nbgrader_autograde_solution_stub_and_one_bug(assignment, tmp_path):
     root = scratch_course(tmp_path / "course", [assignment])
     release = generate(root, assignment)
     answers = solution_sources(notebook_path(root, "solutions", assignment))
-    group, right, wrong = DEMO_BUG
+    group, right, wrong = ONE_BUG[assignment]
     assert right in answers[group]
     buggy = {**answers, group: answers[group].replace(right, wrong)}
     write_submission(root, assignment, "solution", filled_release(release, answers))

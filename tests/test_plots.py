@@ -101,3 +101,82 @@ def test_image_grid(channels):
     fig = plots.image_grid(images, titles=[str(i) for i in range(10)], ncols=4)
     assert isinstance(fig, Figure) and len(fig.axes) == 10
     assert fig.axes[9].get_title() == "9"
+
+
+def test_scatter_row_shares_limits_that_include_the_origin():
+    cloud = torch.randn(50, 2) + torch.tensor([5.0, 3.0])
+    fig = plots.scatter_row({"original": cloud, "centred": cloud - cloud.mean(dim=0)}, title="row")
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    first, second = fig.axes
+    assert first.get_xlim() == second.get_xlim() and first.get_ylim() == second.get_ylim()
+    (x0, x1), (y0, y1) = first.get_xlim(), first.get_ylim()
+    assert x0 < 0 < x1 and y0 < 0 < y1 and x1 > cloud[:, 0].max() and y1 > cloud[:, 1].max()
+    assert first.get_aspect() == 1.0
+    assert len(first.collections) == 1 and first.get_legend() is None
+
+
+def test_scatter_row_labels_and_boundaries():
+    points = torch.tensor([[1.0, 1.0], [2.0, 2.0], [-1.0, 0.5], [0.0, -2.0]])
+    labels = torch.tensor([0, 1, 0, 1])
+    lines = torch.tensor([[1.0, -1.0, 0.0], [1.0, -0.9, 0.1], [0.0, 1.0, -0.5]])  # y = x, a copy, y = 0.5
+    fig = plots.scatter_row({"a": points, "b": 2 * points}, labels=labels, label_names=["no", "yes"],
+                            boundaries={"a": lines})
+    ax_a, ax_b = fig.axes
+    assert len(ax_a.collections) == 2  # one scatter per label
+    assert [t.get_text() for t in ax_a.get_legend().get_texts()] == ["no", "yes"]
+    drawn = [line for line in ax_a.lines if line.get_linewidth() in (0.6, 1.6)]  # not the axes at 0 (0.8)
+    assert len(drawn) == 3 and drawn[0].get_linewidth() == 1.6  # row 0 bold, the others thin
+    xs, ys = drawn[0].get_data()
+    np.testing.assert_allclose(ys, xs)  # the line y = x, across the box
+    xs, ys = drawn[2].get_data()
+    np.testing.assert_allclose(ys, [0.5, 0.5])
+    assert ax_a.get_xlim() == ax_b.get_xlim()
+    assert not [line for line in ax_b.lines if line.get_linewidth() in (0.6, 1.6)]
+
+
+def test_contour_paths_draws_a_loss_and_a_path_per_panel():
+    H = torch.tensor([[2.0, 1.5], [1.5, 2.0]], dtype=torch.float64)
+    optimum = torch.tensor([1.0, -1.0], dtype=torch.float64)
+
+    def loss(W):
+        d = W - optimum
+        return 0.5 * ((d @ H) * d).sum(dim=1)
+
+    path = torch.stack([optimum + torch.tensor([-2.0, 1.0], dtype=torch.float64) * 0.7 ** t for t in range(10)])
+    fig = plots.contour_paths({"narrow": (loss, path), "round": (lambda W: ((W - optimum) ** 2).sum(dim=1), path)},
+                              optimum=optimum, title="paths")
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    for ax in fig.axes:
+        assert ax.collections  # the contour set
+        assert ax.get_xlim() == fig.axes[0].get_xlim() and ax.get_ylim() == fig.axes[0].get_ylim()
+        x0, x1 = ax.get_xlim()
+        assert x0 < -1.0 and x1 > 1.0  # the whole path (from w1 = -1) and the optimum are inside
+    fig = plots.contour_paths({"given": (loss, path)}, limits=((-5, 5), (-4, 4)))
+    assert fig.axes[0].get_xlim() == (-5.0, 5.0)
+
+
+def test_spread_curves_median_and_band():
+    x = np.array([0.01, 0.1, 1.0])
+    repeats = torch.arange(101, dtype=torch.float64)[:, None] * torch.tensor([1.0, 2.0, 3.0])  # (101, 3)
+    fig = plots.spread_curves(x, {"grows": repeats, "flat": torch.ones(101, 3)}, xlabel="size", ylabel="loss",
+                              logx=True, baseline=1.0, title="spread")
+    assert isinstance(fig, Figure) and len(fig.axes) == 1
+    ax = fig.axes[0]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [50.0, 100.0, 150.0])  # the medians
+    assert len(ax.collections) == 2 and ax.get_xscale() == "log"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["grows (median)", "flat (median)", "unperturbed"]
+
+
+def test_image_stats_row_rescales_only_images_outside_the_unit_range():
+    image = torch.rand(3, 16, 20)
+    normalised = (image - 0.5) / 0.1
+    fig = plots.image_stats_row({"photo": image, "normalised": normalised, "grey": image[:1]}, title="stats")
+    assert isinstance(fig, Figure) and len(fig.axes) == 6
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["photo", "normalised\n(rescaled to show)", "grey"]
+    shown = fig.axes[1].get_images()[0].get_array()  # row 1: the images, row 2: their histograms
+    assert shown.min() >= 0.0 and shown.max() <= 1.0 and shown.shape == (16, 20, 3)
+    assert fig.axes[2].get_images()[0].get_array().shape == (16, 20)  # one channel: grey
+    legend = [t.get_text() for t in fig.axes[4].get_legend().get_texts()]  # the normalised image's
+    means = normalised.mean(dim=(1, 2))
+    assert legend[0].startswith(f"{means[0]:+.2f}") and len(legend) == 3
