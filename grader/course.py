@@ -20,7 +20,8 @@ __all__ = ["REPO", "ASSIGNMENTS", "notebook_path", "scratch_course", "nbgrader_a
 REPO = Path(__file__).resolve().parents[1]
 
 #: assignment id -> notebook name (without .ipynb), in course order.
-ASSIGNMENTS = {"01_activations": "activations", "02_preprocessing": "preprocessing"}
+ASSIGNMENTS = {"01_activations": "activations", "02_preprocessing": "preprocessing",
+               "03_initialization": "initialization"}
 
 
 def notebook_path(root: Path, folder: str, assignment: str) -> Path:
