@@ -145,7 +145,11 @@ def _short(text: str, limit: int = 160) -> str:
 
 
 def _clone(obj: Any, device: torch.device | None = None) -> Any:
-    """Deep copies of tensors inside tuples, lists and dicts; other objects as they are."""
+    """Copies of tensors, also inside tuples and lists; other objects as they are.
+
+    A dict is passed as the caller's own object: a state dict such as batch
+    norm's ``bn_param`` is meant to be updated in place, and the check reads it back.
+    """
     if isinstance(obj, _Tensor):
         out = obj.detach().clone()
         return out.to(device) if device is not None else out
@@ -153,8 +157,11 @@ def _clone(obj: Any, device: torch.device | None = None) -> Any:
         return tuple(_clone(o, device) for o in obj)
     if isinstance(obj, list):
         return [_clone(o, device) for o in obj]
-    if isinstance(obj, dict):
-        return {k: _clone(v, device) for k, v in obj.items()}
+    if isinstance(obj, dict) and device is not None:
+        # re-run on the CPU: move the state's tensors there, in the same dict
+        for key, value in obj.items():
+            if isinstance(value, _Tensor):
+                obj[key] = value.to(device)
     return obj
 
 
