@@ -1,0 +1,30 @@
+"""batchnorm_backward treats the batch mean and variance as constants: dx = dout · γ / √(σ² + eps),
+missing the two terms that flow back through μ and σ²."""
+import torch
+
+GROUP = "batchnorm"
+
+
+def batchnorm_forward(x, gamma, beta, bn_param):
+    mode = bn_param["mode"]
+    eps, momentum = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.1)
+    N, D = x.shape
+    running_mean = bn_param.setdefault("running_mean", torch.zeros(D, dtype=x.dtype, device=x.device))
+    running_var = bn_param.setdefault("running_var", torch.ones(D, dtype=x.dtype, device=x.device))
+    if mode == "train":
+        if N < 2:
+            raise ValueError("train mode needs N >= 2")
+        mu = x.mean(0)
+        var = ((x - mu) ** 2).mean(0)
+        running_mean.mul_(1 - momentum).add_(momentum * mu)
+        running_var.mul_(1 - momentum).add_(momentum * var * N / (N - 1))
+    else:
+        mu, var = running_mean, running_var
+    std = torch.sqrt(var + eps)
+    xhat = (x - mu) / std
+    return gamma * xhat + beta, (xhat, gamma, std)
+
+
+def batchnorm_backward(dout, cache):
+    xhat, gamma, std = cache
+    return dout * gamma / std, (dout * xhat).sum(0), dout.sum(0)

@@ -1,0 +1,36 @@
+"""The running statistics are replaced by new tensors in bn_param (running = (1 − m) · running + m · batch,
+not in place): the values are right, but a tensor the caller holds (a model's buffer) never moves."""
+import torch
+
+GROUP = "batchnorm"
+
+
+def batchnorm_forward(x, gamma, beta, bn_param):
+    mode = bn_param["mode"]
+    eps, momentum = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.1)
+    N, D = x.shape
+    running_mean = bn_param.get("running_mean", torch.zeros(D, dtype=x.dtype, device=x.device))
+    running_var = bn_param.get("running_var", torch.ones(D, dtype=x.dtype, device=x.device))
+    if mode == "train":
+        if N < 2:
+            raise ValueError("train mode needs N >= 2")
+        mu = x.mean(0)
+        var = ((x - mu) ** 2).mean(0)
+        bn_param["running_mean"] = (1 - momentum) * running_mean + momentum * mu
+        bn_param["running_var"] = (1 - momentum) * running_var + momentum * var * N / (N - 1)
+    else:
+        mu, var = running_mean, running_var
+        bn_param["running_mean"], bn_param["running_var"] = running_mean, running_var
+    std = torch.sqrt(var + eps)
+    xhat = (x - mu) / std
+    return gamma * xhat + beta, (xhat, gamma, std, mode)
+
+
+def batchnorm_backward(dout, cache):
+    xhat, gamma, std, mode = cache
+    dxhat = dout * gamma
+    if mode == "train":
+        dx = (dxhat - dxhat.mean(0) - xhat * (dxhat * xhat).mean(0)) / std
+    else:
+        dx = dxhat / std
+    return dx, (dout * xhat).sum(0), dout.sum(0)
