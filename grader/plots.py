@@ -24,8 +24,7 @@ __all__ = [
     "paths_2d",
     "results_table",
     "scatter_row",
-    "spread_curves",
-]
+    "spread_curves", "train_val_curves", "grouped_bars"]
 
 
 def _grid(n: int, ncols: int, panel=(3.2, 2.6), **kwargs) -> tuple[Figure, list]:
@@ -386,5 +385,58 @@ def image_stats_row(images: Mapping[str, torch.Tensor], *, bins: int = 60,
         ax_hist.legend(fontsize=7, title="mean ± std", title_fontsize=7, handlelength=1)
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def train_val_curves(runs: Mapping[str, Mapping[str, Sequence[float]]], *,
+                     title: str | None = None) -> Figure:
+    """Accuracy (left) and loss (right, log scale) on the training and the validation set.
+
+    ``runs[name]`` holds equally long lists ``"steps"``, ``"train_acc"``, ``"val_acc"``,
+    ``"train_loss"``, ``"val_loss"``, all measured in eval mode. One colour per run:
+    solid for the training set, dashed for the validation set, so the gap between
+    the two lines of a colour is that run's generalisation gap.
+    """
+    fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(11, 4))
+    for i, (name, run) in enumerate(runs.items()):
+        for part, style in (("train", "-"), ("val", "--")):
+            label = f"{name}, {'training' if part == 'train' else 'validation'}"
+            ax_acc.plot(run["steps"], run[f"{part}_acc"], style, color=f"C{i}", label=label)
+            ax_loss.plot(run["steps"], run[f"{part}_loss"], style, color=f"C{i}", label=label)
+    ax_acc.set(xlabel="step", ylabel="accuracy")
+    ax_loss.set(xlabel="step", ylabel="cross-entropy loss", yscale="log")
+    ax_acc.legend(fontsize=7, ncol=2, loc="lower right")
+    for ax in (ax_acc, ax_loss):
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def grouped_bars(values: Mapping[str, Sequence[float]], groups: Sequence[str], *, ylabel: str,
+                 baseline: float | None = None, legend_title: str | None = None,
+                 title: str | None = None) -> Figure:
+    """One group of bars per entry of ``groups``, one bar per series, each bar labelled.
+
+    ``values[series][g]`` is the height of that series' bar in group ``g``.
+    ``baseline`` draws a dotted horizontal reference line.
+    """
+    fig, ax = plt.subplots(figsize=(max(6.0, 2.7 * len(groups)), 4))
+    positions = np.arange(len(groups))
+    width = 0.8 / max(len(values), 1)
+    for j, (series, heights) in enumerate(values.items()):
+        offset = (j - (len(values) - 1) / 2) * width
+        bars = ax.bar(positions + offset, heights, width=width, label=series, color=f"C{j}")
+        ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=2)
+    if baseline is not None:
+        ax.axhline(baseline, color="k", ls=":", lw=1)
+    ax.set_xticks(positions, groups, fontsize=8)
+    ax.set(ylabel=ylabel)
+    ax.margins(y=0.15)  # room for the labels above the bars
+    ax.legend(fontsize=8, title=legend_title, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if title:
+        ax.set_title(title)
     fig.tight_layout()
     return fig

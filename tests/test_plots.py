@@ -180,3 +180,21 @@ def test_image_stats_row_rescales_only_images_outside_the_unit_range():
     legend = [t.get_text() for t in fig.axes[4].get_legend().get_texts()]  # the normalised image's
     means = normalised.mean(dim=(1, 2))
     assert legend[0].startswith(f"{means[0]:+.2f}") and len(legend) == 3
+
+
+def test_train_val_curves_draws_train_solid_and_validation_dashed():
+    run = {"steps": [1, 2, 3], "train_acc": [0.5, 0.7, 0.9], "val_acc": [0.4, 0.6, 0.7],
+           "train_loss": [1.0, 0.5, 0.2], "val_loss": [1.1, 0.7, 0.6]}
+    fig = plots.train_val_curves({"a": run, "b": run}, title="t")
+    acc, loss = fig.axes
+    assert [line.get_linestyle() for line in acc.lines] == ["-", "--", "-", "--"]
+    assert loss.get_yscale() == "log"
+    plt.close(fig)
+
+
+def test_grouped_bars_makes_one_bar_per_series_and_group():
+    fig = plots.grouped_bars({"x": [1.0, 2.0, 3.0], "y": [0.5, 0.2, 0.1]}, ["g1", "g2", "g3"], ylabel="v",
+                             baseline=1.0)
+    (ax,) = fig.axes
+    assert len(ax.patches) == 6
+    plt.close(fig)
