@@ -30,12 +30,13 @@ MUTANTS = REPO / "tests" / "mutants"
 
 
 def solution_cells(assignment: str) -> dict[str, str]:
-    """grade_id -> code of the setup and solution cells of a solution notebook."""
+    """grade_id -> code of the setup, solution and given (locked) cells of a solution notebook."""
     nb = nbformat.read(str(notebook_path(REPO, "solutions", assignment)), as_version=4)
     cells = {}
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and (meta.get("solution") or meta.get("grade_id") == "setup"):
+        given = meta.get("locked") and not meta.get("grade")        # setup and read-only helper cells
+        if cell.cell_type == "code" and (meta.get("solution") or given):
             cells[meta["grade_id"]] = cell.source
     return cells
 
