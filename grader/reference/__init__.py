@@ -1,2 +1,2 @@
 """Trusted torch implementations of every exercise (instructor-only)."""
-TOPICS = ("activations", "preprocessing", "initialization", "dropout")
+TOPICS = ("activations", "preprocessing", "initialization", "dropout", "augmentation")
