@@ -19,7 +19,7 @@ from grader.checks.harness import Failure, Group, visible
 from grader.checks.stats import expect_rate, expect_repeatable
 from grader.device import get_device
 
-__all__ = ["POINTS", "distinct_images", "flip_properties", "crop_properties", "cutout_properties",
+__all__ = ["POINTS", "distinct_images", "flip_properties", "crop_properties", "cutout_properties", "erasing_properties",
            "mixup_properties", "flip", "crop", "scale_crop", "ten_crop", "color", "pca_color", "cutout", "mixup",
            "cutmix", "randaugment"]
 
@@ -56,7 +56,7 @@ def _same_rng(g: Group, fn: Callable, *args, seed: int, **kwargs) -> None:
 
 def flip_properties(g: Group, horizontal_flip: Callable, *, n: int = 400, seed: int = 0) -> None:
     x = distinct_images(n, 2, 3, 4, seed)
-    with g.sub(f"each image is itself or its mirror image, flipped independently with probability p", 1.5):
+    with g.sub("each image is itself or its mirror image, flipped independently with probability p", 1.5):
         for i, p in enumerate((0.5, 0.2)):
             out = expect_tensor(g.call(horizontal_flip, x, p=p, generator=generator(seed + i)).get(), x, "out")
             same = (out == x).flatten(1).all(1)
@@ -105,32 +105,85 @@ def crop_properties(g: Group, random_crop: Callable, *, n: int = 1500, seed: int
         _same_rng(g, random_crop, distinct_images(4, 1, 5, 6, seed), 3, padding=1, seed=seed)
 
 
-def cutout_properties(g: Group, cutout: Callable, *, n: int = 1500, seed: int = 0) -> None:
-    h, w, size = 7, 6, 3
+def cutout_properties(g: Group, cutout: Callable, *, n: int = 1500, seed: int = 0, sizes=(3,)) -> None:
+    h, w = 7, 6
     x = distinct_images(n, 2, h, w, seed)
-    with g.sub("each image loses one size×size square (clipped at the border), centred on a uniform pixel", 1.5):
-        out = expect_tensor(g.call(cutout, x, size, generator=generator(seed)).get(), x, "out")
-        zero = (out == 0).all(1)                                        # (N, H, W): zeroed pixels
-        if not bool(((out == x) | (out == 0)).all()):
-            raise Failure("cutout changed pixels to values other than 0")
-        # every legal square, by centre
-        masks = torch.zeros(h * w, h, w, dtype=torch.bool, device=x.device)
-        for cy in range(h):
-            for cx in range(w):
-                top, left = cy - size // 2, cx - size // 2
-                masks[cy * w + cx, max(top, 0):max(top + size, 0), max(left, 0):max(left + size, 0)] = True
-        match = (masks[None] == zero[:, None]).flatten(2).all(2)           # (N, h*w)
-        if not bool(match.any(1).all()):
-            raise Failure("a zeroed region is not one size×size square centred on a pixel of the image",
-                          hint="rows cy − size//2 to cy − size//2 + size − 1, clipped to the image")
-        centres = match.to(torch.float64).argmax(1).bincount(minlength=h * w)
-        if bool((centres == 0).any()):
-            raise Failure("some centre positions never occur (e.g. near the border)",
-                          hint="the centre is a uniform pixel of the whole image; the square is clipped")
-        for j in range(h * w):
-            expect_rate(centres[j].item() / n, 1 / (h * w), n, f"frequency of centre {divmod(j, w)}")
+    for size in sizes:
+        with g.sub(f"size {size}: each image loses one size×size square (clipped at the border), centred on a "
+                   "uniform pixel", 1.5 / len(sizes)):
+            out = expect_tensor(g.call(cutout, x, size, generator=generator(seed + size)).get(), x, "out")
+            zero = (out == 0).all(1)                                        # (N, H, W): zeroed pixels
+            if not bool(((out == x) | (out == 0)).all()):
+                raise Failure("cutout changed pixels to values other than 0")
+            # every legal square, by centre
+            masks = torch.zeros(h * w, h, w, dtype=torch.bool, device=x.device)
+            for cy in range(h):
+                for cx in range(w):
+                    top, left = cy - size // 2, cx - size // 2
+                    masks[cy * w + cx, max(top, 0):max(top + size, 0), max(left, 0):max(left + size, 0)] = True
+            match = (masks[None] == zero[:, None]).flatten(2).all(2)           # (N, h*w)
+            if not bool(match.any(1).all()):
+                raise Failure("a zeroed region is not one size×size square centred on a pixel of the image",
+                              hint="rows cy − size//2 to cy − size//2 + size − 1, clipped to the image")
+            centres = match.to(torch.float64).argmax(1).bincount(minlength=h * w)
+            if bool((centres == 0).any()):
+                raise Failure("some centre positions never occur (e.g. near the border)",
+                              hint="the centre is a uniform pixel of the whole image; the square is clipped")
+            for j in range(h * w):
+                expect_rate(centres[j].item() / n, 1 / (h * w), n, f"frequency of centre {divmod(j, w)}")
     with g.sub("the generator decides; the global RNG is untouched", 0.5):
-        _same_rng(g, cutout, x[:4], size, seed=seed)
+        _same_rng(g, cutout, x[:4], sizes[0], seed=seed)
+
+
+def erasing_properties(g: Group, random_erasing: Callable, *, n: int = 800, seed: int = 0,
+                       weight: float = 1.5) -> None:
+    """Random Erasing at p = 0.3, 0.5 and 0.7 with the three fills: the erase rate, one
+    rectangle no larger than the scale range allows, the fill, and every row and column reachable."""
+    H, W = 8, 10
+    x = distinct_images(n, 3, H, W, seed)
+    # rows reached by boxes less than H high, columns by boxes less than W wide: a full-height box
+    # covers every row wherever it is placed, so only the others show where boxes go
+    rows_seen = torch.zeros(H, dtype=torch.bool, device=x.device)
+    cols_seen = torch.zeros(W, dtype=torch.bool, device=x.device)
+    checked = 0
+    for value, p in (("zero", 0.3), ("mean", 0.5), ("random", 0.7)):
+        with g.sub(f"random_erasing, value={value!r}, p={p}: with probability p one rectangle is filled, "
+                   "the rest unchanged", weight / 4.5):
+            out = expect_tensor(g.call(random_erasing, x, p=p, value=value,
+                                       generator=generator(seed + 2)).get(), x, "out")
+            changed = (out != x).any(1)                                  # (N, H, W)
+            erased = changed.flatten(1).any(1)
+            expect_rate(erased.to(torch.float64).mean().item(), p, x.shape[0], "fraction of images erased",
+                        hint="erase each image with probability p (nearly every draw fits in 10 attempts here)")
+            rows, cols = changed.any(2), changed.any(1)
+            boxes = rows[:, :, None] & cols[:, None, :]
+            if not bool((boxes == changed).all()):
+                raise Failure("the changed pixels of an image do not form one rectangle")
+            area = changed.flatten(1).sum(1)[erased].to(torch.float64) / (H * W)
+            if bool((area > 0.33 * 1.6 + 1e-9).any()):
+                raise Failure("a rectangle is larger than the scale range allows")
+            box = out[erased].permute(0, 2, 3, 1)[changed[erased]]         # (pixels, C)
+            if value == "zero":
+                _expect(bool((box == 0).all()), "value='zero' should fill with 0")
+            elif value == "mean":
+                means = x[erased].mean(dim=(2, 3))                          # (E, C)
+                per = means[:, None, None, :].expand(-1, H, W, -1)[changed[erased]]
+                _expect(bool(torch.allclose(box, per, atol=1e-6)), "value='mean' should fill with each channel's mean")
+            else:
+                _expect(bool(((box >= 0) & (box < 1)).all()), "value='random' should fill with U[0, 1) noise")
+                expect_rate((box < 0.5).to(torch.float64).mean().item(), 0.5, box.numel(),
+                            "fraction of random fill below 0.5")
+            heights, widths = rows.sum(1), cols.sum(1)
+            rows_seen |= rows[erased & (heights < H)].any(0)
+            cols_seen |= cols[erased & (widths < W)].any(0)
+            checked += 1
+    with g.sub("random_erasing places its boxes uniformly: every row and column of the image gets erased",
+               weight / 3):
+        _expect(checked == 3, "nothing to check: see the failure above")
+        _expect(bool(rows_seen.all() and cols_seen.all()),
+                f"rows {(~rows_seen).nonzero().flatten().tolist()} and columns "
+                f"{(~cols_seen).nonzero().flatten().tolist()} were never erased in {3 * n} images",
+                hint="the top row is uniform over 0..H − h (H − h + 1 choices); torch.randint's bound is exclusive")
 
 
 def mixup_properties(g: Group, mixup: Callable, *, n: int = 64, draws: int = 300, seed: int = 0) -> list[float]:
@@ -174,9 +227,10 @@ def crop(random_crop: Callable) -> float:
 
 @visible
 def cutout(cutout: Callable, random_erasing: Callable) -> float:
-    """Visible check of cutout (random_erasing is checked when graded)."""
+    """Visible check: cutout's clipped squares and Random Erasing's rectangles, on smaller samples."""
     g = Group("cutout", POINTS["cutout"], title="cutout (visible check)")
     cutout_properties(g, cutout, n=800, seed=3)
+    erasing_properties(g, random_erasing, n=400, seed=33, weight=1.0)
     g.rules_line(())
     return g.finish()
 

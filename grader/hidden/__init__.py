@@ -3,4 +3,4 @@
 ``TOPICS`` lists the notebooks that have hidden checks; the integrity snapshot
 imports them before any student cell runs when grading.
 """
-TOPICS = ("activations", "preprocessing", "initialization", "dropout")
+TOPICS = ("activations", "preprocessing", "initialization", "dropout", "augmentation")
