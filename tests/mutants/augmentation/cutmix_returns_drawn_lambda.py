@@ -1,0 +1,30 @@
+"""cutmix returns (and mixes the labels with) the drawn λ, not 1 − (clipped box area)/(H·W)."""
+import math
+
+import torch
+
+GROUP = "cutmix"
+
+
+def _beta(alpha, generator, device):
+    while True:
+        u = torch.rand(2, generator=generator, device=device, dtype=torch.float64).clamp_min(1e-300)
+        log_x, log_y = (u.log() / alpha).tolist()
+        log_sum = max(log_x, log_y) + math.log1p(math.exp(-abs(log_x - log_y)))
+        if log_sum <= 0:
+            return math.exp(log_x - log_sum)
+
+
+def cutmix(x, y, alpha, generator=None):
+    N, C, H, W = x.shape
+    dev = x.device
+    lam = _beta(alpha, generator, dev)
+    cut_h, cut_w = math.floor(H * math.sqrt(1 - lam)), math.floor(W * math.sqrt(1 - lam))
+    cy = int(torch.randint(0, H, (1,), generator=generator, device=dev))
+    cx = int(torch.randint(0, W, (1,), generator=generator, device=dev))
+    top, left = max(cy - cut_h // 2, 0), max(cx - cut_w // 2, 0)
+    bottom, right = min(cy - cut_h // 2 + cut_h, H), min(cx - cut_w // 2 + cut_w, W)
+    perm = torch.randperm(N, generator=generator, device=dev)
+    x_mix = x.clone()
+    x_mix[:, :, top:bottom, left:right] = x[perm][:, :, top:bottom, left:right]
+    return x_mix, lam * y + (1 - lam) * y[perm], lam, perm
