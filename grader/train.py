@@ -3,9 +3,11 @@
 - :class:`Activation` runs a student's activation pair (``forward(x) -> (out,
   cache)``, ``backward(dout, cache) -> dx``) as a torch module, so a torch model
   trains with the student's own forward and hand-written backward;
-- :func:`mlp` builds a multilayer perceptron with deterministic weights;
+- :func:`mlp` builds a multilayer perceptron, :func:`small_cnn` a small
+  convolutional network, both with deterministic weights;
 - :func:`train_classifier` trains with cross-entropy and minibatch SGD or Adam,
-  identically for a given seed, and returns a :class:`History`.
+  optionally augmenting every minibatch, identically for a given seed, and
+  returns a :class:`History`.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from tqdm.auto import tqdm
 import grader
 from grader.device import get_device, make_generator
 
-__all__ = ["Activation", "History", "accuracy", "mlp", "train_classifier"]
+__all__ = ["Activation", "History", "accuracy", "mlp", "small_cnn", "train_classifier"]
 
 
 # ---------------------------------------------------------------------------
@@ -86,8 +88,8 @@ class Activation(nn.Module):
 # a multilayer perceptron
 
 
-def _init_linear(layer: nn.Linear, init: str, generator: torch.Generator) -> None:
-    fan_in = layer.in_features
+def _init_layer(layer: nn.Linear | nn.Conv2d, init: str, generator: torch.Generator) -> None:
+    fan_in = layer.weight[0].numel()  # in_features, or in_channels · kernel area for a convolution
     with torch.no_grad():
         if init == "default":
             # torch's own scheme: kaiming_uniform(a=sqrt(5)) has bound
@@ -124,9 +126,34 @@ def mlp(sizes: list[int], activation, *, generator: torch.Generator | None = Non
             layers.append(activation if isinstance(activation, nn.Module) else activation())
         # skip_init: no draw from the global generator before our own init
         linear = nn.utils.skip_init(nn.Linear, fan_in, fan_out, device=generator.device)
-        _init_linear(linear, init, generator)
+        _init_layer(linear, init, generator)
         layers.append(linear)
     return nn.Sequential(*layers)
+
+
+def small_cnn(in_channels: int = 1, num_classes: int = 10, *, widths: tuple[int, ...] = (16, 32),
+              image_size: int = 8, generator: torch.Generator | None = None) -> nn.Sequential:
+    """``[Conv2d 3×3 (padding 1) → ReLU → MaxPool2d 2]`` once per entry of ``widths``, then
+    ``Flatten → Linear`` to ``num_classes``: ``(N, in_channels, image_size, image_size) -> (N, num_classes)``.
+
+    Each pooling halves the side, so ``image_size`` must be divisible by ``2 ** len(widths)``.
+    Weights and biases use torch's default scheme (uniform in ±1/sqrt(fan_in), fan_in =
+    in_channels · 9 for a convolution), drawn from ``generator`` (a fixed seed 0 when None).
+    """
+    if image_size % 2 ** len(widths):
+        raise ValueError(f"image_size={image_size} cannot be halved {len(widths)} times")
+    generator = generator if generator is not None else make_generator(0)
+    layers: list[nn.Module] = []
+    channels = in_channels
+    for width in widths:
+        conv = nn.utils.skip_init(nn.Conv2d, channels, width, 3, padding=1, device=generator.device)
+        _init_layer(conv, "default", generator)
+        layers += [conv, nn.ReLU(), nn.MaxPool2d(2)]
+        channels = width
+    side = image_size // 2 ** len(widths)
+    head = nn.utils.skip_init(nn.Linear, channels * side * side, num_classes, device=generator.device)
+    _init_layer(head, "default", generator)
+    return nn.Sequential(*layers, nn.Flatten(), head)
 
 
 # ---------------------------------------------------------------------------
@@ -204,11 +231,15 @@ def train_classifier(
     steps: int = 300, lr: float = 0.1, batch_size: int = 64,
     optimizer: str = "sgd", momentum: float = 0.9, weight_decay: float = 0.0,
     seed: int = 0, eval_every: int = 10, progress: bool = True, name: str | None = None,
-    device=None, loss_fn: Callable | None = None,
+    device=None, loss_fn: Callable | None = None, augment: Callable | None = None,
 ) -> History:
     """Train ``model`` on ``(X, y)`` for ``steps`` minibatch updates; return a :class:`History`.
 
-    The loss is ``loss_fn(logits, y)`` (cross-entropy by default). Minibatches come
+    The loss is ``loss_fn(logits, y)`` (cross-entropy by default). ``augment(images, labels,
+    generator) -> (images, targets)``, when given, transforms every training minibatch;
+    ``targets`` may be the labels or ``(B, num_classes)`` probabilities (mixup), which the
+    default cross-entropy accepts; its ``generator`` lives on ``device`` and is seeded from
+    ``seed``. Evaluation always sees the data unaugmented. Minibatches come
     from a CPU generator seeded with ``seed`` (one permutation per epoch, last
     partial batch dropped), so a seed always gives the same run. Every
     ``eval_every`` steps and after the last one the model is evaluated (eval mode, no
@@ -224,6 +255,7 @@ def train_classifier(
     if has_val:
         X_val, y_val = X_val.to(device), y_val.to(device)
     generator = make_generator(seed)
+    augment_generator = make_generator(seed + 2, device) if augment is not None else None
     # training accuracy on a fixed subset keeps evaluation cheap on big sets
     seen = torch.randperm(len(X), generator=make_generator(seed + 1))[:4096].to(device)
     X_seen, y_seen = X[seen], y[seen]
@@ -238,7 +270,10 @@ def train_classifier(
     start = time.perf_counter()
     for step in bar:
         idx = next(batches).to(device)
-        loss = loss_fn(model(X[idx]), y[idx])
+        inputs, targets = X[idx], y[idx]
+        if augment is not None:
+            inputs, targets = augment(inputs, targets, augment_generator)
+        loss = loss_fn(model(inputs), targets)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -103,6 +103,15 @@ def test_image_grid(channels):
     assert fig.axes[9].get_title() == "9"
 
 
+def test_image_grid_takes_a_list_of_images_of_different_sizes():
+    images = [torch.rand(3, 20, 30), torch.rand(3, 12, 12) * 3 - 1, torch.rand(1, 8, 8)]
+    fig = plots.image_grid(images, ncols=2, panel=(2.0, 2.0))
+    assert len(fig.axes) == 3 and tuple(fig.get_size_inches()) == (4.0, 4.0)
+    shown = [ax.get_images()[0].get_array() for ax in fig.axes]
+    assert [a.shape[:2] for a in shown] == [(20, 30), (12, 12), (8, 8)]
+    assert shown[1].min() >= 0 and shown[1].max() <= 1         # clipped for display
+
+
 def test_scatter_row_shares_limits_that_include_the_origin():
     cloud = torch.randn(50, 2) + torch.tensor([5.0, 3.0])
     fig = plots.scatter_row({"original": cloud, "centred": cloud - cloud.mean(dim=0)}, title="row")
@@ -197,4 +206,11 @@ def test_grouped_bars_makes_one_bar_per_series_and_group():
                              baseline=1.0)
     (ax,) = fig.axes
     assert len(ax.patches) == 6
+    plt.close(fig)
+
+
+def test_grouped_bars_zoom_and_size():
+    fig = plots.grouped_bars({"x": [0.91, 0.93]}, ["g1", "g2"], ylabel="v", ylim=(0.9, 0.95), figsize=(5.0, 3.0))
+    (ax,) = fig.axes
+    assert ax.get_ylim() == (0.9, 0.95) and tuple(fig.get_size_inches()) == (5.0, 3.0)
     plt.close(fig)

@@ -108,6 +108,19 @@ def test_mlp_default_init_matches_torch_bounds():
     assert w.std().item() == pytest.approx(bound / math.sqrt(3), rel=0.05)  # uniform's std
 
 
+def test_small_cnn_layout_determinism_and_init():
+    net = train.small_cnn(1, 10, widths=(4, 6), image_size=8, generator=torch.Generator().manual_seed(3))
+    again = train.small_cnn(1, 10, widths=(4, 6), image_size=8, generator=torch.Generator().manual_seed(3))
+    convs = [m for m in net if isinstance(m, nn.Conv2d)]
+    assert [c.out_channels for c in convs] == [4, 6] and net[-1].in_features == 6 * 2 * 2
+    assert net(torch.zeros(5, 1, 8, 8)).shape == (5, 10)
+    assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), again.state_dict().values()))
+    bound = 1 / math.sqrt(4 * 9)                      # the second convolution: fan_in = 4 channels · 3 · 3
+    assert 0.9 * bound < convs[1].weight.abs().max() <= bound
+    with pytest.raises(ValueError, match="halved"):
+        train.small_cnn(image_size=6, widths=(4, 4))
+
+
 # ---------------------------------------------------------------------------
 # train_classifier
 
@@ -155,6 +168,28 @@ def test_progress_bar_off_while_grading(digits, monkeypatch, capsys):
     _run(digits, steps=5)
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+def test_augment_sees_every_training_batch_and_may_return_soft_targets(digits):
+    calls = []
+
+    def soft_identity(images, labels, generator):
+        calls.append((images.shape, generator.device.type))
+        return images, torch.nn.functional.one_hot(labels, 10).to(images.dtype)
+
+    plain, soft = _run(digits, steps=15, batch_size=32), _run(digits, steps=15, batch_size=32, augment=soft_identity)
+    assert calls == [((32, 64), "cpu")] * 15
+    # one-hot targets give the same cross-entropy as the labels: the same run
+    assert soft.train_loss == pytest.approx(plain.train_loss, rel=1e-5)
+
+
+def test_augment_is_seeded_and_changes_training_not_evaluation(digits):
+    def noise(images, labels, generator):
+        return images + torch.randn(images.shape, generator=generator), labels
+
+    a, b = _run(digits, steps=20, augment=noise, eval_every=20), _run(digits, steps=20, augment=noise, eval_every=20)
+    assert a.train_loss == b.train_loss and a.val_acc == b.val_acc
+    assert a.train_loss != _run(digits, steps=20, eval_every=20).train_loss
 
 
 def test_steps_to():

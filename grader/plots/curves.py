@@ -148,13 +148,15 @@ def train_val_curves(runs: Mapping[str, Mapping[str, Sequence[float]]], *,
 
 def grouped_bars(values: Mapping[str, Sequence[float]], groups: Sequence[str], *, ylabel: str,
                  baseline: float | None = None, legend_title: str | None = None,
-                 title: str | None = None) -> Figure:
+                 title: str | None = None, ylim: tuple[float, float] | None = None,
+                 figsize: tuple[float, float] | None = None) -> Figure:
     """One group of bars per entry of ``groups``, one bar per series, each bar labelled.
 
     ``values[series][g]`` is the height of that series' bar in group ``g``.
-    ``baseline`` draws a dotted horizontal reference line.
+    ``baseline`` draws a dotted horizontal reference line; ``ylim`` zooms in on the tops of
+    the bars; ``figsize`` defaults to 2.7 inches per group (at least 6).
     """
-    fig, ax = plt.subplots(figsize=(max(6.0, 2.7 * len(groups)), 4))
+    fig, ax = plt.subplots(figsize=figsize or (max(6.0, 2.7 * len(groups)), 4))
     positions = np.arange(len(groups))
     width = 0.8 / max(len(values), 1)
     for j, (series, heights) in enumerate(values.items()):
@@ -166,6 +168,8 @@ def grouped_bars(values: Mapping[str, Sequence[float]], groups: Sequence[str], *
     ax.set_xticks(positions, groups, fontsize=8)
     ax.set(ylabel=ylabel)
     ax.margins(y=0.15)  # room for the labels above the bars
+    if ylim is not None:
+        ax.set_ylim(*ylim)
     ax.legend(fontsize=8, title=legend_title, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     if title:
         ax.set_title(title)

@@ -32,10 +32,12 @@ def layer_histograms(activations: Sequence[torch.Tensor], *, title: str | None =
 # optimisation paths and images
 
 
-def image_grid(images: torch.Tensor, *, titles: Sequence[str] | None = None, ncols: int = 8) -> Figure:
-    """Images ``(N, C, H, W)`` in [0, 1] (C = 1 grey, C = 3 colour) on a grid, one axes each."""
-    images = _numpy(images).clip(0.0, 1.0)
-    fig, axes = _grid(len(images), ncols, panel=(1.6, 1.7))
+def image_grid(images: torch.Tensor | Sequence[torch.Tensor], *, titles: Sequence[str] | None = None,
+               ncols: int = 8, panel: tuple[float, float] = (1.6, 1.7)) -> Figure:
+    """Images ``(N, C, H, W)`` in [0, 1] (C = 1 grey, C = 3 colour), or a list of ``(C, H, W)``
+    images of any sizes, on a grid, one axes each; values outside [0, 1] are clipped for display."""
+    images = [_numpy(image).clip(0.0, 1.0) for image in images]
+    fig, axes = _grid(len(images), ncols, panel=panel)
     for i, (ax, img) in enumerate(zip(axes, images)):
         if img.shape[0] == 1:
             ax.imshow(img[0], cmap="gray", vmin=0.0, vmax=1.0)
