@@ -21,7 +21,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 #: assignment id -> notebook name (without .ipynb), in course order.
 ASSIGNMENTS = {"01_activations": "activations", "02_preprocessing": "preprocessing",
-               "03_initialization": "initialization", "04_dropout": "dropout"}
+               "03_initialization": "initialization", "04_dropout": "dropout",
+               "05_augmentation": "augmentation"}
 
 
 def notebook_path(root: Path, folder: str, assignment: str) -> Path:

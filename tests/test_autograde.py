@@ -17,6 +17,7 @@ ONE_BUG = {
     "02_preprocessing": ("standardize", ".mean(dim=0).sqrt() + eps", ".sum(dim=0).div(X.shape[0] - 1).sqrt() + eps"),
     "03_initialization": ("gain", "return 5.0 / 3", "return 1.0"),
     "04_dropout": ("dropout", "scale = 1.0 / (1.0 - p) if p < 1 else 0.0", "scale = 1.0"),
+    "05_augmentation": ("crop", "H + 2 * padding - size + 1", "H + 2 * padding - size"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -12,7 +13,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import REPO, TOPICS
+from conftest import REPO
 from grader.course import ASSIGNMENTS, notebook_path
 
 NOTEBOOKS = sorted(REPO.glob("solutions/*/*.ipynb")) + sorted(REPO.glob("course/*/*.ipynb"))
@@ -82,6 +83,37 @@ def _check_outputs(nb):
             assert float(results[-1]["data"]["text/plain"]) == meta["points"], meta["grade_id"]
 
 
+def _printed_rows(nb, header: str) -> dict[str, list[float]]:
+    """The rows of the table printed after the line starting with ``header``: name -> its numbers."""
+    text = "".join(o.text for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "stream")
+    lines = text[text.index(header):].splitlines()[1:]
+    rows = {}
+    for line in lines:
+        match = re.match(r"^(\S.*?)\s{2,}(-?\d.*)$", line)
+        if not match:
+            break
+        rows[match.group(1).strip()] = [float(v) for v in re.findall(r"-?\d+\.\d+", match.group(2))]
+    return rows
+
+
+def _augmentation_claims(nb):
+    """What the augmentation notebook's text says its experiments show."""
+    table = _printed_rows(nb, "test accuracy ")                       # mean is the 4th number of a row
+    mean = {name: numbers[3] for name, numbers in table.items()}
+    assert set(mean) >= {"none", "crops", "cutout", "mixup", "crops + cutout + mixup", "flips"}, table
+    assert all(mean[name] > mean["none"] for name in ("crops", "cutout", "mixup", "crops + cutout + mixup")), mean
+    assert mean["flips"] < mean["none"], mean
+    tta = _printed_rows(nb, "test accuracy, mean of")                   # centre, five crops, ten crops
+    centre, five, ten = tta["trained with crops ±2"]
+    assert five > centre and five > ten, tta
+    centre, five, ten = tta["trained with crops ±1 + flips"]
+    assert ten > five > centre, tta
+
+
+#: Claims that the text of a notebook makes about its experiments, checked on the full run.
+CLAIMS = {"05_augmentation": _augmentation_claims}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", [None, "autograde"], ids=["full", "autograde"])
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -92,3 +124,4 @@ def test_solution_runs_top_to_bottom(assignment, mode, tmp_path):
                  if "image/png" in o.get("data", {}))
     if mode is None:
         assert images >= 5, f"expected the experiments' plots, found {images} images"
+        CLAIMS.get(assignment, lambda nb: None)(nb)
