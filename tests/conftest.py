@@ -11,8 +11,6 @@ import importlib
 import importlib.util
 import inspect
 import io
-import os
-import sys
 from pathlib import Path
 
 import matplotlib

@@ -1,8 +1,6 @@
 """The check harness: reports, rules, and the tricks a submission might try."""
 from __future__ import annotations
 
-import contextlib
-import io
 import sys
 import warnings
 

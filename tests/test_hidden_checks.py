@@ -3,12 +3,8 @@ correct answer, fewer points for every mutant, and the rules enforced."""
 from __future__ import annotations
 
 import importlib
-import io
-import contextlib
-import warnings
 
 import pytest
-import torch
 
 from conftest import TOPICS, load_module, mutant_files, run_check, REPO
 from grader.checks.report import INTERNAL

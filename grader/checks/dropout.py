@@ -13,7 +13,7 @@ from typing import Callable
 
 import torch
 
-from grader.checks.compare import expect_float, expect_tensor, expect_tuple
+from grader.checks.compare import expect_tensor, expect_tuple
 from grader.checks.harness import Failure, Group, inputs_on, visible
 from grader.checks.stats import expect_rate, expect_repeatable
 from grader.device import get_device

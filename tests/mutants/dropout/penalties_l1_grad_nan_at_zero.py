@@ -1,5 +1,4 @@
 """The gradient of abs is written W / |W|, which is 0 / 0 = nan where a weight is exactly 0 (it should be 0)."""
-import torch
 
 GROUP = "penalties"
 
