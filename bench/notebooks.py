@@ -37,7 +37,8 @@ def run_notebook(path: Path, mode: str | None) -> float:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
-            NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": tmp}}).execute()
+            NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": tmp}},
+                           extra_arguments=["--IPKernelApp.log_level=ERROR"]).execute()
             return time.perf_counter() - t0
     finally:
         os.environ.pop("NBGRADER_EXECUTION", None)

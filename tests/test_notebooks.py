@@ -60,8 +60,8 @@ def _execute(path, tmp_path, mode: str | None):
     if mode:
         os.environ[env_key] = mode
     try:
-        NotebookClient(nb, timeout=300, kernel_name="python3",
-                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}},
+                       extra_arguments=["--IPKernelApp.log_level=ERROR"]).execute()
     finally:
         os.environ.pop(env_key, None)
         if old is not None:
