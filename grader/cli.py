@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["main", "main_generate", "main_autograde", "main_demo", "main_doctor"]
+__all__ = ["main", "main_generate", "main_autograde", "main_feedback", "main_export", "main_demo", "main_doctor"]
 
 
 def main_generate(*, assignments: list[str] | None = None, check: bool = False) -> int:
@@ -41,28 +41,96 @@ def main_generate(*, assignments: list[str] | None = None, check: bool = False) 
     return 1 if stale else 0
 
 
-def main_autograde(*, assignment: str, root: Path, students: list[str] | None = None) -> int:
-    """Autograde submissions in ``root/submitted/`` with nbgrader, one after another.
+def main_autograde(*, assignment: str, root: Path, students: list[str] | None = None, workers: int | None = None,
+                   sandbox: bool | None = None, dask_scheduler: str | None = None, force: bool = False,
+                   limits: dict | None = None, plain: bool = False, progress: bool = True) -> int:
+    """Autograde every collected submission of ``assignment`` in ``root/submitted/``.
+
+    By default in parallel warm workers, sandboxed when bubblewrap works, resumable (see
+    ``grader.batch``); ``plain`` runs plain nbgrader autograde, one submission after another.
 
     Returns:
-        0 when every submission was graded, 1 otherwise (failures are listed).
+        0 when every submission got a grade (possibly 0, with its reason); 1 when the grader itself
+        failed on some (run again to retry them) or, with ``plain``, nbgrader failed.
     """
     from grader.course import autograde, grade_rows
 
     root = Path(root).resolve()
-    found = sorted(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}"))
-    todo = students or found
-    failed = []
-    for student in todo:
-        t0 = time.perf_counter()
-        try:
-            autograde(root, assignment, student)
-            print(f"graded {student} ({time.perf_counter() - t0:.1f} s)")
-        except RuntimeError as exc:
-            failed.append(student)
-            print(f"FAILED {student}: {str(exc).splitlines()[0]}")
+    if plain:
+        found = sorted(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}"))
+        failed = []
+        for student in students or found:
+            t0 = time.perf_counter()
+            try:
+                autograde(root, assignment, student)
+                print(f"graded {student} ({time.perf_counter() - t0:.1f} s)")
+            except RuntimeError as exc:
+                failed.append(student)
+                print(f"FAILED {student}: {str(exc).splitlines()[0]}")
+        _print_table(grade_rows(root, assignment))
+        return 1 if failed else 0
+
+    from grader.batch.batch import autograde_batch
+
+    summary = autograde_batch(assignment=assignment, root=root, students=students, workers=workers, sandbox=sandbox,
+                              dask_scheduler=dask_scheduler, force=force, limits=limits, progress=progress)
+    print("\n".join(summary.lines()))
+    print(f"(journal: {root / '.grader' / f'journal-{assignment}.jsonl'}; student code "
+          f"{'ran in the bubblewrap sandbox' if summary.sandboxed else 'was NOT sandboxed'})")
     _print_table(grade_rows(root, assignment))
+    return 1 if summary.failed else 0
+
+
+def main_feedback(*, assignment: str, root: Path, students: list[str] | None = None) -> int:
+    """nbgrader generate_feedback, with the hidden tests' source removed from the HTML.
+
+    The checks' reports (the test cells' outputs) stay; the code between BEGIN and END
+    HIDDEN TESTS, which nbgrader's own feedback shows, does not.
+
+    Returns:
+        0 when feedback was written for every graded submission, 1 otherwise.
+    """
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+    from grader.course import nbgrader_api
+
+    root = Path(root).resolve()
+    graded = sorted(p.parent.name for p in (root / "autograded").glob(f"*/{assignment}"))
+    failed = []
+    for student in students or graded:
+        api = nbgrader_api(root)
+        api.coursedir.assignment_id, api.coursedir.student_id = assignment, student
+        app = GenerateFeedback(coursedir=api.coursedir, parent=api)
+        app.force = True
+        app.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+        try:
+            app.start()
+            print(f"feedback for {student}: {root / 'feedback' / student / assignment}")
+        except Exception as exc:  # noqa: BLE001 - reported, the others go on
+            failed.append(student)
+            print(f"FAILED feedback for {student}: {exc}")
     return 1 if failed else 0
+
+
+def main_export(*, root: Path, to: Path) -> int:
+    """nbgrader's CSV export of the gradebook (one row per student and assignment).
+
+    Returns:
+        0 once the file is written.
+    """
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
+
+    from grader.course import nbgrader_api
+
+    api = nbgrader_api(Path(root).resolve())
+    plugin = CsvExportPlugin(to=str(to), parent=api)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+        plugin.export(gb)
+    print(f"grades written to {to}")
+    return 0
 
 
 def _print_table(rows) -> None:
@@ -81,7 +149,7 @@ DEMO_BUG = ("relu", "x > 0", "x >= 0")
 
 def main_demo(*, workdir: Path | None = None) -> int:
     """The main job: release, three demo submissions, real nbgrader autograde, the grade table."""
-    from grader.course import REPO, generate, grade_rows, notebook_path, scratch_course, autograde
+    from grader.course import REPO, generate, notebook_path, scratch_course
     from grader.submissions import filled_release, solution_sources, write_submission
 
     assignment = "01_activations"
@@ -103,23 +171,19 @@ def main_demo(*, workdir: Path | None = None) -> int:
     write_submission(root, assignment, "demo-stub", None)
     write_submission(root, assignment, "demo-bug", filled_release(release, buggy))
 
-    print("3. autograding with nbgrader (fresh kernel per notebook, SQLite gradebook) ...")
-    for student in ("demo-solution", "demo-stub", "demo-bug"):
-        t1 = time.perf_counter()
-        autograde(root, assignment, student)
-        print(f"   {student:<14} graded in {time.perf_counter() - t1:.1f} s")
-    _print_table(grade_rows(root, assignment))
+    print("3. grading them with `grader autograde` (nbgrader's autograde in warm, sandboxed workers; "
+          "SQLite gradebook) ...")
+    status = main_autograde(assignment=assignment, root=root, progress=False)
     print(f"\n(the bug: relu_backward uses `{wrong}` where `{right}` belongs, so the gradient at exactly"
           " x = 0 leaks through)")
     print(f"done in {time.perf_counter() - t0:.0f} s; the demo course directory is {root}")
     print("\nOpen the course in JupyterLab:\n    .venv/bin/jupyter lab course/01_activations/activations.ipynb")
-    return 0 if fresh else 1
+    return 0 if fresh and status == 0 else 1
 
 
 def main_doctor() -> int:
     """Print versions, the device, and what the machine offers."""
     import platform
-    import shutil as sh
 
     import nbgrader
     import numpy
@@ -134,7 +198,20 @@ def main_doctor() -> int:
     print(f"numpy      {numpy.__version__}")
     print(f"nbgrader   {nbgrader.__version__}")
     print(f"device     {describe()}")
-    print(f"bubblewrap {sh.which('bwrap') or 'not installed (student code would run unsandboxed)'}")
+    if torch.cuda.is_available():
+        props = torch.cuda.get_device_properties(0)
+        print(f"gpu        {props.name}, {props.total_memory / 2**30:.1f} GiB, {torch.cuda.device_count()} device(s)")
+    else:
+        print("gpu        none (grading runs on the CPU)")
+    from grader.batch import sandbox
+
+    works, detail = sandbox.available()
+    print(f"sandbox    {'bubblewrap works: ' + detail if works else 'NOT available: ' + detail}")
+    try:
+        import distributed
+        print(f"dask       distributed {distributed.__version__} (grader autograde --dask-scheduler ADDRESS)")
+    except ImportError:
+        print("dask       distributed not installed")
     return 0
 
 
@@ -144,19 +221,48 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("generate", help="regenerate course/ from solutions/ with nbgrader")
     p.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     p.add_argument("--check", action="store_true", help="only compare; exit 1 when course/ is stale")
-    p = sub.add_parser("autograde", help="autograde collected submissions with nbgrader")
+    p = sub.add_parser("autograde", help="autograde collected submissions: parallel, sandboxed, resumable")
     p.add_argument("assignment")
     p.add_argument("students", nargs="*", help="student ids (default: every folder in submitted/)")
     p.add_argument("--root", type=Path, default=None, help="course directory (default: the repository)")
+    p.add_argument("--workers", type=int, default=None, help="notebooks graded at once (default: CPU cores)")
+    box = p.add_mutually_exclusive_group()
+    box.add_argument("--require-sandbox", action="store_true", help="refuse to grade without bubblewrap")
+    box.add_argument("--no-sandbox", action="store_true", help="do not use bubblewrap even where it works")
+    p.add_argument("--dask-scheduler", default=None, metavar="ADDRESS", help="run the notebooks on a Dask cluster")
+    p.add_argument("--force", action="store_true", help="regrade what the journal says is already graded")
+    p.add_argument("--plain", action="store_true", help="plain serial nbgrader autograde (for comparison)")
+    p.add_argument("--cell-timeout", type=float, default=None, help="seconds per cell (nbgrader_config.py's by default)")
+    p.add_argument("--notebook-timeout", type=float, default=None, help="seconds per notebook (600)")
+    p.add_argument("--memory-limit", type=float, default=None, metavar="MB", help="memory per notebook (4096)")
+    p = sub.add_parser("feedback", help="feedback HTML from the graded notebooks, without the hidden tests")
+    p.add_argument("assignment")
+    p.add_argument("students", nargs="*", help="student ids (default: every graded submission)")
+    p.add_argument("--root", type=Path, default=None, help="course directory (default: the repository)")
+    p = sub.add_parser("export", help="the gradebook as CSV (nbgrader's export)")
+    p.add_argument("--to", type=Path, default=Path("grades.csv"), help="output file (default: grades.csv)")
+    p.add_argument("--root", type=Path, default=None, help="course directory (default: the repository)")
     p = sub.add_parser("demo", help="release, grade three demo submissions, print the grades")
     p.add_argument("--workdir", type=Path, default=None, help="scratch course directory (default: .demo/)")
-    sub.add_parser("doctor", help="versions, device, sandbox availability")
+    sub.add_parser("doctor", help="versions, device, GPU, sandbox and Dask availability")
     args = parser.parse_args(argv)
     if args.command == "generate":
         return main_generate(assignments=args.assignments or None, check=args.check)
+    from grader.course import REPO
+
     if args.command == "autograde":
-        from grader.course import REPO
-        return main_autograde(assignment=args.assignment, root=args.root or REPO, students=args.students or None)
+        limits = {key: value for key, value in (("cell_timeout", args.cell_timeout),
+                                                ("notebook_timeout", args.notebook_timeout),
+                                                ("memory_bytes", args.memory_limit and int(args.memory_limit * 2**20)))
+                  if value}
+        sandbox = True if args.require_sandbox else (False if args.no_sandbox else None)
+        return main_autograde(assignment=args.assignment, root=args.root or REPO, students=args.students or None,
+                              workers=args.workers, sandbox=sandbox, dask_scheduler=args.dask_scheduler,
+                              force=args.force, limits=limits, plain=args.plain)
+    if args.command == "feedback":
+        return main_feedback(assignment=args.assignment, root=args.root or REPO, students=args.students or None)
+    if args.command == "export":
+        return main_export(root=args.root or REPO, to=args.to)
     if args.command == "demo":
         return main_demo(workdir=args.workdir)
     return main_doctor()
