@@ -1,11 +1,11 @@
 # Two entry points for a fresh machine (see README.md):
-#   make demo   set up .venv, then release, autograde a demo batch and print the grades
-#   make test   set up .venv, then run the whole test suite
+#   make demo   set up (Debian packages if allowed, .venv), then release, autograde a demo batch, print grades
+#   make test   the same set-up, then run the whole test suite
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean
+.PHONY: setup system demo test bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	python3 -m venv $(VENV)
@@ -14,16 +14,20 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-setup: $(STAMP)
+system:
+	@scripts/system-packages
 
-demo: $(STAMP)
+setup: system $(STAMP)
+
+demo: setup
 	$(VENV)/bin/grader demo
 
-test: $(STAMP)
+test: setup
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: setup
 	$(PY) bench/notebooks.py
+	$(PY) bench/autograde.py
 
 clean:
 	rm -rf .demo .pytest_cache

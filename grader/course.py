@@ -61,8 +61,11 @@ def nbgrader_api(root: Path | None = None, *, timeout: int = 120):
     ensure_tools_on_path()
     _quiet_gradebook_warnings()
     root = Path(root or REPO).resolve()
-    # One set of settings: the repository's nbgrader_config.py, pointed at ``root``.
+    # One set of settings: the repository's nbgrader_config.py, pointed at ``root``; a course
+    # directory elsewhere may add its own nbgrader_config.py (a PostgreSQL db_url, say)
     cfg = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
+    if root != REPO.resolve() and (root / "nbgrader_config.py").exists():
+        cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config())
     cfg.CourseDirectory.root = str(root)
     cfg.Execute.timeout = timeout
     cfg.Exchange.root = str(root / ".exchange")
@@ -112,7 +115,7 @@ def grade_rows(root: Path, assignment: str) -> list[GradeRow]:
     from nbgrader.api import Gradebook
 
     rows = []
-    with Gradebook(f"sqlite:///{Path(root).resolve() / 'gradebook.db'}") as gb:
+    with Gradebook(nbgrader_api(root).coursedir.db_url) as gb:
         for sub in gb.assignment_submissions(assignment):
             for nb in sub.notebooks:
                 cells = {g.name: (float(g.score), float(g.max_score)) for g in nb.grades if g.max_score > 0}

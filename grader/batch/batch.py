@@ -34,7 +34,7 @@ class BatchSummary:
     graded: list[str] = field(default_factory=list)
     incomplete: dict[str, str] = field(default_factory=dict)
     ungradable: dict[str, str] = field(default_factory=dict)
-    failed: dict[str, str] = field(default_factory=dict)          # the grader's own errors: rerun to retry
+    failed: dict[str, str] = field(default_factory=dict)          # errors of nbgrader itself: rerun to retry
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
     sandboxed: bool = False
@@ -169,18 +169,29 @@ def autograde_batch(*, assignment: str, root: Path, students: list[str] | None =
         run = pool.run
 
     def grade(student: str, folder: Path, digest: str) -> tuple[str, Outcome | None, str]:
+        try:
+            return _grade(student, folder, digest)
+        except Exception as exc:  # noqa: BLE001 - one submission's failure must not stop the batch
+            return student, None, f"grader error: {type(exc).__name__}: {exc}"
+
+    def _grade(student: str, folder: Path, digest: str) -> tuple[str, Outcome, str]:
         reason = _precheck(folder / f"{name}.ipynb")
         if reason is not None:
             with db_lock:
                 _record_zero(root, assignment, student)
             return student, Outcome("ungradable", reason=reason), digest
-        for attempt in (1, 2):                    # a grader error is retried once
-            try:
-                return student, autograde_one(root, assignment, student, run, db_lock=db_lock, limits=limits), digest
-            except WorkerError as exc:
-                if attempt == 2:
-                    return student, None, f"grader error: {exc}"
-        raise AssertionError("unreachable")
+        try:
+            return student, autograde_one(root, assignment, student, run, db_lock=db_lock, limits=limits), digest
+        except WorkerError:
+            pass                                  # a grader error is retried once, on a fresh worker
+        try:
+            return student, autograde_one(root, assignment, student, run, db_lock=db_lock, limits=limits), digest
+        except WorkerError as exc:
+            # twice on this notebook: its code takes the worker down (it can signal its parent)
+            with db_lock:
+                _record_zero(root, assignment, student)
+            return student, Outcome("ungradable", reason=f"the grading worker died twice while running this "
+                                                         f"notebook ({exc})"), digest
 
     # nbgrader sets NBGRADER_EXECUTION around each notebook; with several in flight it stays set
     # for the whole batch (see grading._setenv)
@@ -188,7 +199,9 @@ def autograde_batch(*, assignment: str, root: Path, students: list[str] | None =
     os.environ["NBGRADER_EXECUTION"] = "autograde"
     try:
         bar = tqdm(total=len(todo), desc=f"grading {assignment}", unit="notebook", disable=not progress)
-        with ThreadPoolExecutor(max_workers=workers) as threads:
+        # twice as many submissions in flight as workers: while one waits for the gradebook, its
+        # worker already runs the next notebook
+        with ThreadPoolExecutor(max_workers=2 * workers) as threads:
             futures = [threads.submit(grade, *item) for item in todo]
             for future in as_completed(futures):
                 student, outcome, digest = future.result()

@@ -71,6 +71,11 @@ def merge(nb: nbformat.NotebookNode, result: dict) -> list[str]:
         if done is not None:
             cell.outputs = [nbformat.from_dict(o) for o in done["outputs"]]
             cell.execution_count = done["execution_count"]
+        for output in cell.outputs:
+            if output.get("output_type") == "error" and output.get("ename") in ("MemoryError", "OutOfMemoryError"):
+                where = "on the GPU (its share of the device's memory)" if output["ename"] == "OutOfMemoryError" \
+                    else "(the notebook's memory limit)"
+                problems.append(f"cell {index}: out of memory {where}")
         if str(index) in notes:
             problems.append(f"cell {index}: {notes[str(index)]}")
             if notes[str(index)].startswith("interrupted"):

@@ -29,7 +29,15 @@ __all__ = ["CapturingShell", "make_shell", "run_notebook"]
 
 
 class _Recorder:
-    """The outputs of the cell being run, with a byte budget shared by the whole notebook."""
+    """The outputs of the cell being run, with a byte budget shared by the whole notebook.
+
+    Streams and displays beyond the budget are dropped, but never what nbgrader grades by:
+    an ``execute_result`` or an ``error`` is always kept (its text cut to 64 kB), and a
+    dropped write to stderr still leaves a line on stderr, since stderr zeroes a test cell.
+    """
+
+    #: The most of one execute_result or error that is kept.
+    GRADED_LIMIT = 64 << 10
 
     def __init__(self, max_bytes: int):
         self.outputs: list[dict] = []
@@ -47,8 +55,13 @@ class _Recorder:
         return True
 
     def stream(self, name: str, text: str) -> None:
-        if not text or not self._spend(len(text.encode("utf-8", "replace"))):
+        if not text:
             return
+        if not self._spend(len(text.encode("utf-8", "replace"))):
+            if name == "stderr" and not any(o.get("name") == "stderr" for o in self.outputs):
+                text = "[stderr output truncated by the grader]\n"
+            else:
+                return
         last = self.outputs[-1] if self.outputs else None
         if last is not None and last["output_type"] == "stream" and last["name"] == name:
             last["text"] += text
@@ -56,7 +69,15 @@ class _Recorder:
             self.outputs.append({"output_type": "stream", "name": name, "text": text})
 
     def add(self, output: dict) -> None:
-        size = sum(len(str(v)) for v in output.get("data", {}).values()) + len(str(output.get("traceback", "")))
+        if output["output_type"] in ("execute_result", "error"):
+            if "data" in output:
+                output["data"] = {k: (v[:self.GRADED_LIMIT] if isinstance(v, str) else v)
+                                  for k, v in output["data"].items() if k == "text/plain" or len(str(v)) < 1 << 20}
+            if "traceback" in output:
+                output["traceback"] = [line[:4096] for line in output["traceback"][:200]]
+            self.outputs.append(output)
+            return
+        size = sum(len(str(v)) for v in output.get("data", {}).values())
         if self._spend(size):
             self.outputs.append(output)
 
@@ -148,9 +169,17 @@ def run_notebook(shell: CapturingShell, cells: list[str], send: Callable[[dict],
     sources of the code cells in order; an empty source is skipped, as nbclient skips it."""
     recorder = _Recorder(max_output_bytes)
     shell.recorder = recorder
+    saved = sys.stdout, sys.stderr, sys.stdin, builtins.input
     sys.stdout, sys.stderr = _Stream("stdout", shell), _Stream("stderr", shell)
     sys.stdin = io.StringIO("")
     builtins.input = _no_input
+    try:
+        _run_cells(shell, recorder, cells, send)
+    finally:
+        sys.stdout, sys.stderr, sys.stdin, builtins.input = saved
+
+
+def _run_cells(shell: CapturingShell, recorder: _Recorder, cells: list[str], send: Callable[[dict], None]) -> None:
     for index, source in enumerate(cells):
         if not source.strip():
             continue
