@@ -56,7 +56,8 @@ def _job(nb: nbformat.NotebookNode, folder: str, limits: dict) -> dict:
             if total > MAX_FILES_BYTES:
                 break
             files[str(path.relative_to(folder))] = base64.b64encode(path.read_bytes()).decode()
-    return {"cells": cells, "files": files, "limits": limits}
+    graded = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
+    return {"cells": cells, "files": files, "limits": limits, "graded": graded}
 
 
 def merge(nb: nbformat.NotebookNode, result: dict) -> list[str]:

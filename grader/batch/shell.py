@@ -163,10 +163,16 @@ def _no_input(*args: Any, **kwargs: Any) -> str:
 
 
 def run_notebook(shell: CapturingShell, cells: list[str], send: Callable[[dict], None], *,
-                 max_output_bytes: int) -> None:
+                 max_output_bytes: int, graded: frozenset[int] = frozenset(),
+                 tampered: Callable[[], list[str]] | None = None) -> None:
     """Run each code cell's source in ``shell``, sending ``{"cell", "outputs", "execution_count"}``
     when a cell finishes and ``{"cell", "start": True}`` when it begins.  ``cells`` holds the
-    sources of the code cells in order; an empty source is skipped, as nbclient skips it."""
+    sources of the code cells in order; an empty source is skipped, as nbclient skips it.
+
+    After each cell in ``graded`` (the test cells), ``tampered`` (the integrity check,
+    taken before any student code ran) is asked whether torch, NumPy or the grader were
+    replaced; if so the cell gets an error, which nbgrader scores 0, whatever the
+    replaced check returned."""
     recorder = _Recorder(max_output_bytes)
     shell.recorder = recorder
     saved = sys.stdout, sys.stderr, sys.stdin, builtins.input
@@ -174,12 +180,13 @@ def run_notebook(shell: CapturingShell, cells: list[str], send: Callable[[dict],
     sys.stdin = io.StringIO("")
     builtins.input = _no_input
     try:
-        _run_cells(shell, recorder, cells, send)
+        _run_cells(shell, recorder, cells, send, graded, tampered)
     finally:
         sys.stdout, sys.stderr, sys.stdin, builtins.input = saved
 
 
-def _run_cells(shell: CapturingShell, recorder: _Recorder, cells: list[str], send: Callable[[dict], None]) -> None:
+def _run_cells(shell: CapturingShell, recorder: _Recorder, cells: list[str], send: Callable[[dict], None],
+               graded: frozenset[int], tampered: Callable[[], list[str]] | None) -> None:
     for index, source in enumerate(cells):
         if not source.strip():
             continue
@@ -193,4 +200,11 @@ def _run_cells(shell: CapturingShell, recorder: _Recorder, cells: list[str], sen
         for output in recorder.outputs:
             if output["output_type"] == "execute_result":
                 output["execution_count"] = count
+        if index in graded and tampered is not None:
+            replaced = tampered()
+            if replaced:
+                recorder.add({"output_type": "error", "ename": "TamperingDetected",
+                              "evalue": f"{', '.join(replaced[:3])} replaced during grading",
+                              "traceback": [f"TamperingDetected: {', '.join(replaced[:3])} was replaced after the "
+                                            "grader was imported"]})
         send({"cell": index, "outputs": recorder.outputs, "execution_count": count, "flooded": recorder.flooded})

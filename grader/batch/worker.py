@@ -81,8 +81,10 @@ def _child(job: dict, shell, workdir: str, write_fd: int) -> None:
             out.write((json.dumps(message) + "\n").encode())
 
         from grader.batch.shell import run_notebook
+        from grader.checks.integrity import tampered        # taken now, before the notebook can replace it
 
-        run_notebook(shell, job["cells"], send, max_output_bytes=int(limits["max_output_bytes"]))
+        run_notebook(shell, job["cells"], send, max_output_bytes=int(limits["max_output_bytes"]),
+                     graded=frozenset(job.get("graded", ())), tampered=tampered)
         code = 0
     finally:
         os._exit(code)
