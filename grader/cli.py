@@ -12,7 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["main", "main_generate", "main_autograde", "main_feedback", "main_export", "main_demo", "main_doctor"]
+__all__ = ["main", "main_generate", "main_autograde", "main_feedback", "main_export", "main_check", "main_bundle",
+           "main_demo", "main_doctor"]
 
 
 def main_generate(*, assignments: list[str] | None = None, check: bool = False) -> int:
@@ -147,6 +148,36 @@ def _print_table(rows) -> None:
 DEMO_BUG = ("relu", "x > 0", "x >= 0")
 
 
+def main_check(*, notebook: Path) -> int:
+    """Run a notebook top to bottom and summarise its visible checks (for students).
+
+    Returns:
+        0 when every visible check gives full points, 1 otherwise (2: no such notebook).
+    """
+    from grader.studentcheck import check_notebook, summary_lines
+
+    if not Path(notebook).is_file():
+        print(f"no notebook at {notebook}")
+        return 2
+    print(f"running {notebook} top to bottom (a fresh kernel; your file is not changed) ...")
+    verdicts = check_notebook(Path(notebook))
+    print("\n".join(summary_lines(verdicts)))
+    return 0 if all(v.points == v.max_points and not v.error for v in verdicts) else 1
+
+
+def main_bundle(*, out: Path) -> int:
+    """Build the student distribution (see ``grader.bundle``).
+
+    Returns:
+        0 once the zip is written.
+    """
+    from grader.bundle import build_bundle
+
+    archive = build_bundle(Path(out))
+    print(f"student bundle: {archive} (course notebooks, the student-safe grader, INSTALL.md)")
+    return 0
+
+
 def main_demo(*, workdir: Path | None = None) -> int:
     """The main job: release, three demo submissions, real nbgrader autograde, the grade table."""
     from grader.course import REPO, generate, notebook_path, scratch_course
@@ -203,10 +234,13 @@ def main_doctor() -> int:
         print(f"gpu        {props.name}, {props.total_memory / 2**30:.1f} GiB, {torch.cuda.device_count()} device(s)")
     else:
         print("gpu        none (grading runs on the CPU)")
-    from grader.batch import sandbox
-
-    works, detail = sandbox.available()
-    print(f"sandbox    {'bubblewrap works: ' + detail if works else 'NOT available: ' + detail}")
+    try:
+        from grader.batch import sandbox
+    except ImportError:                            # the student bundle has no batch grading
+        print("sandbox    (not part of this installation)")
+    else:
+        works, detail = sandbox.available()
+        print(f"sandbox    {'bubblewrap works: ' + detail if works else 'NOT available: ' + detail}")
     try:
         import distributed
         print(f"dask       distributed {distributed.__version__} (grader autograde --dask-scheduler ADDRESS)")
@@ -242,6 +276,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("export", help="the gradebook as CSV (nbgrader's export)")
     p.add_argument("--to", type=Path, default=Path("grades.csv"), help="output file (default: grades.csv)")
     p.add_argument("--root", type=Path, default=None, help="course directory (default: the repository)")
+    p = sub.add_parser("check", help="(students) run a notebook and summarise its visible checks")
+    p.add_argument("notebook", type=Path)
+    p = sub.add_parser("bundle", help="build the student distribution (no solutions, no hidden checks)")
+    p.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist/)")
     p = sub.add_parser("demo", help="release, grade three demo submissions, print the grades")
     p.add_argument("--workdir", type=Path, default=None, help="scratch course directory (default: .demo/)")
     sub.add_parser("doctor", help="versions, device, GPU, sandbox and Dask availability")
@@ -263,6 +301,10 @@ def main(argv: list[str] | None = None) -> int:
         return main_feedback(assignment=args.assignment, root=args.root or REPO, students=args.students or None)
     if args.command == "export":
         return main_export(root=args.root or REPO, to=args.to)
+    if args.command == "check":
+        return main_check(notebook=args.notebook)
+    if args.command == "bundle":
+        return main_bundle(out=args.out)
     if args.command == "demo":
         return main_demo(workdir=args.workdir)
     return main_doctor()

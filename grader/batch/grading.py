@@ -91,6 +91,44 @@ def merge(nb: nbformat.NotebookNode, result: dict) -> list[str]:
     return problems
 
 
+class NotThisAssignment(Exception):
+    """None of the assignment's graded cells is in the submitted notebook."""
+
+
+def repair(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list[str]:
+    """Undo what a student did to nbgrader's cell metadata, so that nbgrader can grade the notebook.
+
+    nbgrader refuses a whole notebook whose metadata fails its validation (a renamed
+    grade_id, a test cell set to ungraded, a duplicated id).  Here every cell keeps its
+    content, but a cell whose grade_id the release has gets the release's metadata back,
+    and a cell whose id the release lacks, or repeats an earlier one, becomes an ordinary
+    cell: its test is then missing, which nbgrader scores 0.  Returns what was changed.
+    """
+    wanted = {c.metadata["nbgrader"]["grade_id"]: c for c in release.cells
+              if c.metadata.get("nbgrader", {}).get("grade_id")}
+    seen, notes = set(), []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        if meta is None:
+            continue
+        gid = meta.get("grade_id") if isinstance(meta, dict) else None
+        original = wanted.get(gid)
+        if original is None or gid in seen or original.cell_type != cell.cell_type:
+            del cell.metadata["nbgrader"]
+            notes.append(f"a cell with grade_id {gid!r} is not one of the assignment's (or repeats one): "
+                         "graded as an ordinary cell")
+            continue
+        seen.add(gid)
+        if dict(meta) != dict(original.metadata["nbgrader"]):
+            cell.metadata["nbgrader"] = nbformat.from_dict(dict(original.metadata["nbgrader"]))
+            notes.append(f"the nbgrader metadata of {gid} was changed: restored from the release")
+    graded = {gid for gid, c in wanted.items() if c.metadata["nbgrader"].get("grade")}
+    if graded and not graded & seen:
+        raise NotThisAssignment("none of the assignment's graded cells is in this notebook (another "
+                                "assignment's notebook?)")
+    return notes
+
+
 class RemoteExecute:
     """Stands in for nbgrader's Execute preprocessor; built per submission by :func:`autograde_one`."""
 
@@ -99,6 +137,17 @@ class RemoteExecute:
         self.result: dict | None = None
         self.problems: list[str] = []
         self.worker_error: Exception | None = None
+
+    def repair_class(self, release_path: Path):
+        owner = self
+        from nbgrader.preprocessors import NbGraderPreprocessor
+
+        class RepairMetadata(NbGraderPreprocessor):
+            def preprocess(self, nb, resources):
+                owner.problems += repair(nb, nbformat.read(str(release_path), as_version=4))
+                return nb, resources
+
+        return RepairMetadata
 
     def preprocessor_class(self):
         owner = self
@@ -115,7 +164,7 @@ class RemoteExecute:
                     raise
                 finally:
                     owner.db_lock.acquire()
-                owner.problems = merge(nb, owner.result)
+                owner.problems += merge(nb, owner.result)
                 return nb, resources
 
         return WorkerExecute
@@ -148,7 +197,8 @@ def autograde_one(root: Path, assignment: str, student: str, run: Callable[[dict
                   db_lock: threading.Lock, limits: dict) -> Outcome:
     """nbgrader autograde of one student's submission, with ``run`` executing the notebook."""
     from nbgrader.converters import Autograde
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
+                                        IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
                                         SaveAutoGrades)
     from nbconvert.preprocessors import ClearMetadataPreprocessor
 
@@ -165,6 +215,11 @@ def autograde_one(root: Path, assignment: str, student: str, run: Callable[[dict
             remote.limits = {**limits, "cell_timeout": float(api.config.Execute.timeout)}
         app = Autograde(coursedir=api.coursedir, parent=api)
         app.force, app.create_student = True, True
+        from grader.course import notebook_path
+
+        release = notebook_path(root, "course", assignment)
+        app.sanitize_preprocessors = [remote.repair_class(release), ClearOutput, DeduplicateIds, OverwriteKernelspec,
+                                      OverwriteCells, CheckCellMetadata]
         app.autograde_preprocessors = [remote.preprocessor_class(), IgnorePattern, ClearMetadataPreprocessor,
                                        LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
         log = _ThreadLog()
@@ -180,13 +235,24 @@ def autograde_one(root: Path, assignment: str, student: str, run: Callable[[dict
         raise remote.worker_error
     result = remote.result
     if result is None:
-        errors = [line for line in log.lines if "error" in line.lower() or "Error" in line] or log.lines
-        return Outcome("ungradable", reason=_short(errors[-1] if errors else str(failure)))
+        return Outcome("ungradable", reason=_short(_why(log.lines) or str(failure)), problems=remote.problems)
     if failure is not None:
         return Outcome("ungradable", reason=_short(f"nbgrader failed after the notebook ran: {failure}"))
     status = "graded" if result["status"] == "ok" else "incomplete"
     return Outcome(status, reason=result.get("reason", ""), problems=remote.problems,
                    seconds=result.get("seconds", 0.0), sandboxed=result.get("sandboxed"))
+
+
+def _why(lines: list[str]) -> str:
+    """The exception at the end of the last traceback nbgrader logged ("ValidationError: ..."), else its
+    last error line that is not its "see the above traceback" footer."""
+    for line in reversed(lines):
+        if line.startswith("Traceback"):
+            last = [part for part in line.strip().splitlines() if part.strip()][-1]
+            name, _, message = last.partition(": ")
+            return f"{name.rpartition('.')[2]}: {message}" if message else last
+    useful = [line for line in lines if "see the" not in line and "error processing" not in line]
+    return useful[-1] if useful else ""
 
 
 def _short(text: str, limit: int = 300) -> str:

@@ -192,7 +192,7 @@ def _run_cells(shell: CapturingShell, recorder: _Recorder, cells: list[str], sen
             continue
         send({"cell": index, "start": True})
         recorder.outputs = []
-        count = shell.execution_count
+        count, tampering = shell.execution_count, ""
         try:
             shell.run_cell(source, store_history=True)
         except KeyboardInterrupt:                       # the grader's interrupt arrived between statements
@@ -203,8 +203,13 @@ def _run_cells(shell: CapturingShell, recorder: _Recorder, cells: list[str], sen
         if index in graded and tampered is not None:
             replaced = tampered()
             if replaced:
-                recorder.add({"output_type": "error", "ename": "TamperingDetected",
+                # nbgrader scores a test cell by the first result or error among its outputs: the
+                # error goes first, and the replaced check's result goes
+                recorder.outputs[:] = [o for o in recorder.outputs if o["output_type"] != "execute_result"]
+                recorder.outputs.insert(0, {"output_type": "error", "ename": "TamperingDetected",
                               "evalue": f"{', '.join(replaced[:3])} replaced during grading",
                               "traceback": [f"TamperingDetected: {', '.join(replaced[:3])} was replaced after the "
                                             "grader was imported"]})
-        send({"cell": index, "outputs": recorder.outputs, "execution_count": count, "flooded": recorder.flooded})
+                tampering = ", ".join(replaced[:3])
+        send({"cell": index, "outputs": recorder.outputs, "execution_count": count, "flooded": recorder.flooded,
+              "tampered": tampering})

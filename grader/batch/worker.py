@@ -174,6 +174,9 @@ def run_job(job: dict, shell, base: str) -> dict:
                         current, cell_start, interrupted_at = message["cell"], time.monotonic(), None
                     else:
                         cells[message["cell"]] = message
+                        if message.get("tampered"):
+                            problems.setdefault(message["cell"], f"tampering detected: {message['tampered']} "
+                                                "replaced; the test cell scores 0")
                         if message.get("flooded"):
                             problems.setdefault(message["cell"], "output truncated: the notebook printed more than "
                                                 f"{limits['max_output_bytes'] >> 20} MB")

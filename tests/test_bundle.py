@@ -1,0 +1,83 @@
+"""grader bundle leaks nothing (no solution line, no hidden test, no instructor module), and
+grader check summarises a notebook's visible checks the way a student needs."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader.bundle import INSTRUCTOR_ONLY, NAME, build_bundle
+from grader.course import ASSIGNMENTS, REPO, notebook_path
+from grader.studentcheck import check_notebook, summary_lines
+
+
+def _region_lines(source: str, begin: str, end: str) -> list[str]:
+    inside, found = False, []
+    for line in source.splitlines():
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif inside:
+            found.append(line.strip())
+    return found
+
+
+def _secrets() -> set[str]:
+    """Lines that must never reach students: solution and hidden-test lines, and the lines of the
+    instructor-only modules, except lines that the release or the shipped modules have anyway."""
+    secret, public = set(), set()
+    for assignment in ASSIGNMENTS:
+        for cell in nbformat.read(str(notebook_path(REPO, "solutions", assignment)), as_version=4).cells:
+            secret |= set(_region_lines(cell.source, "BEGIN SOLUTION", "END SOLUTION"))
+            secret |= set(_region_lines(cell.source, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"))
+        for cell in nbformat.read(str(notebook_path(REPO, "course", assignment)), as_version=4).cells:
+            public |= {line.strip() for line in cell.source.splitlines()}
+    for sub in INSTRUCTOR_ONLY:
+        for path in (REPO / "grader" / sub).rglob("*.py"):
+            secret |= {line.strip() for line in path.read_text().splitlines()}
+    for path in (REPO / "grader").rglob("*.py"):
+        if not any(part in INSTRUCTOR_ONLY for part in path.relative_to(REPO / "grader").parts):
+            public |= {line.strip() for line in path.read_text().splitlines()}
+    return {line for line in secret - public if len(line) >= 12 and not line.startswith("#")}
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    archive = build_bundle(tmp_path_factory.mktemp("bundle"))
+    with zipfile.ZipFile(archive) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+def test_bundle_holds_the_course_and_the_student_package(bundle):
+    names = set(bundle)
+    for assignment in ASSIGNMENTS:
+        assert f"{NAME}/{notebook_path(Path(), 'course', assignment)}" in names
+    for module in ("grader/__init__.py", "grader/checks/harness.py", "grader/data.py", "grader/train.py",
+                   "grader/studentcheck.py", "pyproject.toml", "requirements.lock", "INSTALL.md"):
+        assert f"{NAME}/{module}" in names, module
+    assert not [n for n in names if "solutions" in n or any(f"grader/{sub}/" in n for sub in INSTRUCTOR_ONLY)]
+
+
+def test_bundle_contains_no_solution_hidden_test_or_instructor_code(bundle):
+    secrets = _secrets()
+    assert len(secrets) > 500                                   # the test has something to look for
+    for name, data in bundle.items():
+        text = data.decode("utf-8", "replace")
+        if name.endswith(".ipynb"):
+            text = "\n".join(c.source for c in nbformat.reads(text, as_version=4).cells)
+            assert "BEGIN HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text, name
+        leaked = {line.strip() for line in text.splitlines()} & secrets
+        assert not leaked, f"{name} contains {sorted(leaked)[:3]}"
+
+
+@pytest.mark.slow
+def test_check_summarises_the_visible_checks():
+    solved = check_notebook(notebook_path(REPO, "solutions", "01_activations"))
+    assert len(solved) == 12 and all(v.points == v.max_points and not v.error for v in solved)
+    stub = check_notebook(notebook_path(REPO, "course", "01_activations"))
+    lines = summary_lines(stub)
+    assert lines[0] == "visible checks: 0 / 26 points in 12 graded cells"
+    assert any("TODO  relu" in line for line in lines) and any("not implemented yet" in line for line in lines)
