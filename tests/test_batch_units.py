@@ -139,3 +139,15 @@ def test_workers_share_the_gpu_and_report_running_out_of_it(cuda):
     assert merge(nb, {"status": "ok", "running": None, "problems": {}, "cells": {"0": {
         "outputs": r["cells"]["0"]["outputs"], "execution_count": 1}}}) == [
         "cell 0: out of memory on the GPU (its share of the device's memory)"]
+
+
+def test_sandbox_covers_tmp_home_and_the_course_and_puts_python_back(monkeypatch, tmp_path):
+    from grader.batch import sandbox
+
+    monkeypatch.setattr(sandbox, "_python_roots", lambda: ["/tmp/ci/venv", str(tmp_path / "grader"), "/usr"])
+    args = sandbox.command(["python", "-m", "x"], hide=[tmp_path])
+    pairs = list(zip(args, args[1:]))
+    for covered in ("/tmp", str(tmp_path.resolve())):
+        assert ("--tmpfs", covered) in pairs
+    assert ("--ro-bind", "/tmp/ci/venv") in pairs and ("--ro-bind", str(tmp_path / "grader")) in pairs
+    assert ("--ro-bind", "/usr") not in pairs and "--unshare-all" in args and args[-3:] == ["python", "-m", "x"]

@@ -49,10 +49,11 @@ def _python_roots() -> list[str]:
 def command(argv: list[str], *, hide: list[Path | str]) -> list[str]:
     """``argv`` wrapped in bwrap: read-only system, ``hide`` (and home folders) covered by empty
     folders, Python put back, private /tmp, no network, its own pids, dies with its parent."""
-    args = [bwrap_path() or "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    args = [bwrap_path() or "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     for device in sorted(Path("/dev").glob("nvidia*")):           # a GPU stays usable in the sandbox
         args += ["--dev-bind", str(device), str(device)]
-    covered = [p for p in ("/root", "/home") if os.path.isdir(p)]
+    # covered by empty folders; Python (even a virtual environment under /tmp) is put back below
+    covered = [p for p in ("/tmp", "/root", "/home") if os.path.isdir(p)]
     covered += [str(Path(p).resolve()) for p in hide if os.path.isdir(p)]
     for path in sorted(set(covered), key=len):
         args += ["--tmpfs", path]
