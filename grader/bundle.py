@@ -64,7 +64,8 @@ def build_bundle(out: Path, root: Path | None = None) -> Path:
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dst)
     shutil.copytree(root / "grader", staging / "grader", ignore=_ignore)
-    for name in ("pyproject.toml", "requirements.lock"):
+    for name in ("pyproject.toml", "requirements.lock", "jupyter/overrides.json"):
+        (staging / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / name, staging / name)
     (staging / "README.md").write_text(INSTALL)              # pyproject's readme
     (staging / "INSTALL.md").write_text(INSTALL)

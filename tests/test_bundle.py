@@ -81,3 +81,30 @@ def test_check_summarises_the_visible_checks():
     lines = summary_lines(stub)
     assert lines[0] == "visible checks: 0 / 26 points in 12 graded cells"
     assert any("TODO  relu" in line for line in lines) and any("not implemented yet" in line for line in lines)
+
+
+@pytest.mark.slow
+def test_nbgrader_validate_agrees_with_grader_check(tmp_path):
+    import subprocess
+    import sys
+
+    from grader.submissions import filled_release, solution_sources
+
+    done = tmp_path / "done.ipynb"
+    nbformat.write(filled_release(notebook_path(REPO, "course", "01_activations"),
+                                  solution_sources(notebook_path(REPO, "solutions", "01_activations"))), str(done))
+    bug = tmp_path / "bug.ipynb"
+    answers = solution_sources(notebook_path(REPO, "solutions", "01_activations"))
+    assert "x > 0, dout," in answers["relu"]
+    nbformat.write(filled_release(notebook_path(REPO, "course", "01_activations"),
+                                  {**answers, "relu": answers["relu"].replace("x > 0, dout,", "x > 0, 1 + 0 * dout,")}), str(bug))
+    nbgrader = Path(sys.executable).with_name("nbgrader")
+    for path, passes in ((done, True), (bug, False)):
+        validated = subprocess.run([str(nbgrader), "validate", str(path)], capture_output=True, text=True,
+                                   cwd=tmp_path, timeout=600)
+        verdicts = check_notebook(path)
+        assert ("Success!" in validated.stdout) == passes, validated.stdout[-1500:]
+        assert all(v.points == v.max_points and not v.error for v in verdicts) == passes
+        if not passes:
+            assert "VALIDATION FAILED ON 1 CELL" in validated.stdout and "relu: the visible check gives" in \
+                validated.stdout

@@ -176,3 +176,16 @@ def test_cuda_only_failure_is_rerun_on_cpu(cuda, monkeypatch):
     score, report = run_check(hidden.sigmoid, {"sigmoid_forward": forward, "sigmoid_backward": _sigmoid_backward})
     assert score == 2, report
     assert "graded on the CPU instead" in report
+
+
+def test_a_visible_check_short_of_full_points_raises_under_nbgrader_validate(monkeypatch):
+    from grader.checks import activations as check
+    from grader.checks.harness import VisibleCheckFailed
+
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+
+    assert check.relu(stub, stub) == 0.0                           # a student's own run: a report and 0
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    with pytest.raises(VisibleCheckFailed, match="relu: the visible check gives 0 of 2 points; failed: forward"):
+        check.relu(stub, stub)

@@ -17,7 +17,7 @@ from grader.checks.call import AUTOGRAD, Outcome, call_student, forbidden_set
 from grader.checks.compare import expect_tensor
 from grader.checks.report import Failure, Report
 
-__all__ = ["Group", "inputs_on", "visible", "Failure"]
+__all__ = ["Group", "inputs_on", "visible", "Failure", "VisibleCheckFailed"]
 
 
 class Group:
@@ -101,10 +101,21 @@ class Group:
         return self.report.finish()
 
 
+class VisibleCheckFailed(AssertionError):
+    """Raised under ``nbgrader validate`` by a visible check short of full points."""
+
+
 def visible(fn: Callable[..., float]) -> Callable[..., float]:
     """Mark a visible check: while nbgrader autogrades, the hidden check in the same
-    cell decides the points, so the visible one only says that it stepped aside."""
+    cell decides the points, so the visible one only says that it stepped aside.
+
+    Under ``nbgrader validate`` (JupyterLab's Validate button, NBGRADER_EXECUTION=validate),
+    a check short of full points raises after its report, because validate counts a test
+    cell as failed only when it errors: so Validate and ``grader check`` agree.
+    """
     import functools
+    import os
+    import sys
 
     import grader
 
@@ -113,7 +124,22 @@ def visible(fn: Callable[..., float]) -> Callable[..., float]:
         if grader.GRADING:
             print(f"{fn.__name__}: visible check skipped while grading; the full check follows.")
             return 0.0
-        return fn(*args, **kwargs)
+        if os.environ.get("NBGRADER_EXECUTION") != "validate":
+            return fn(*args, **kwargs)
+        import contextlib
+        import io
+
+        report = io.StringIO()
+        with contextlib.redirect_stdout(report):
+            score = fn(*args, **kwargs)
+        print(report.getvalue(), end="")
+        points = getattr(sys.modules.get(fn.__module__), "POINTS", {}).get(fn.__name__)
+        if points is not None and score < points:
+            failed = [line.strip()[4:].strip() for line in report.getvalue().splitlines()
+                      if line.strip().startswith("FAIL")]
+            raise VisibleCheckFailed(f"{fn.__name__}: the visible check gives {score:g} of {points:g} points; "
+                                     f"failed: {'; '.join(failed[:3])}{' ...' if len(failed) > 3 else ''}")
+        return score
 
     return wrapper
 

@@ -1,0 +1,200 @@
+"""The student's path in a real browser: the bundle installed into a fresh virtual environment
+with INSTALL.md's one command, JupyterLab started on it, and Debian's Chromium (driven by
+Playwright, no browser download) opening every course notebook and running it.
+
+Screenshots go to ``artifacts/browser/`` (git-ignored) for a person to look at.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader.bundle import NAME, build_bundle
+from grader.course import ASSIGNMENTS, REPO, notebook_path
+from grader.submissions import filled_release, solution_sources
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = REPO / "artifacts" / "browser"
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+if not os.path.exists(CHROMIUM):
+    pytest.skip("no Chromium here (Debian: apt-get install chromium)", allow_module_level=True)
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:
+    pytest.skip("playwright is not installed (it is in requirements.lock)", allow_module_level=True)
+
+
+def _install_command() -> str:
+    """INSTALL.md's one command, without its last step (opening JupyterLab)."""
+    text = (REPO / "grader" / "bundle.py").read_text()
+    block = re.search(r"```bash\n(.*?)```", text, re.S).group(1).replace("\\\\\n", " ")
+    return block.split("&& .venv/bin/jupyter lab")[0].strip()
+
+
+@pytest.fixture(scope="module")
+def student(tmp_path_factory):
+    """The bundle, unzipped and installed as a student would; with a copy of 01 filled in."""
+    base = tmp_path_factory.mktemp("student")
+    with zipfile.ZipFile(build_bundle(base / "dist")) as zf:
+        zf.extractall(base)
+    home = base / NAME
+    done = subprocess.run(_install_command(), shell=True, cwd=home, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    answers = solution_sources(notebook_path(REPO, "solutions", "01_activations"))
+    done_nb = filled_release(notebook_path(home, "course", "01_activations"), answers)
+    nbformat.write(done_nb, str(home / "my-activations.ipynb"))
+    # render every cell, not only those in view (JupyterLab's windowing), so the test can read them all
+    settings = home / ".venv" / "share" / "jupyter" / "lab" / "settings"
+    settings.mkdir(parents=True, exist_ok=True)
+    overrides = settings / "overrides.json"
+    shipped = json.loads(overrides.read_text())
+    assert shipped["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"   # installed by pip
+    shipped["@jupyterlab/notebook-extension:tracker"] = {"windowingMode": "none"}
+    overrides.write_text(json.dumps(shipped))
+    return home, answers
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(student):
+    home, _ = student
+    port, token = _free_port(), "student-token"
+    proc = subprocess.Popen([str(home / ".venv" / "bin" / "jupyter"), "lab", "--no-browser", f"--port={port}",
+                             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={home}", "--allow-root",
+                             "--ServerApp.ip=127.0.0.1"], cwd=home, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("JupyterLab did not start")
+    yield url, token
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield chromium
+        chromium.close()
+
+
+def _open(browser, lab, path: str):
+    url, token = lab
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    workspace = re.sub(r"\W", "-", path)                        # a workspace each: no tabs left from before
+    page.goto(f"{url}/lab/workspaces/{workspace}/tree/{path}?token={token}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached", timeout=120_000)
+    _wait_idle(page)
+    return page
+
+
+def _status(page) -> str:
+    return page.get_attribute(".jp-Notebook-ExecutionIndicator", "data-status") or ""
+
+
+def _wait_idle(page, timeout_s: float = 300, settle_s: float = 2.0) -> None:
+    """Until the kernel has been idle for ``settle_s`` (it is idle for a moment between cells)."""
+    deadline, idle_since = time.monotonic() + timeout_s, None
+    while time.monotonic() < deadline:
+        if _status(page) == "idle":
+            idle_since = idle_since or time.monotonic()
+            if time.monotonic() - idle_since >= settle_s:
+                return
+        else:
+            idle_since = None
+        page.wait_for_timeout(250)
+    raise AssertionError(f"the kernel was still {_status(page)!r} after {timeout_s} s")
+
+
+def _run_all(page, timeout_s: float = 300) -> None:
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
+    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+    page.wait_for_timeout(1000)
+    _wait_idle(page, timeout_s)
+
+
+def _outputs(page) -> str:
+    return page.inner_text(".jp-Notebook")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_course_notebook_renders_and_stubs_fail_readably(assignment, browser, lab):
+    page = _open(browser, lab, f"course/{assignment}/{ASSIGNMENTS[assignment]}.ipynb")
+    _run_all(page)
+    assert page.locator(".jp-RenderedMarkdown h1").count() >= 1
+    assert page.locator(".jp-RenderedMarkdown mjx-container").count() >= 1, "formulas are not rendered"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{assignment}-stub.png"), full_page=False)
+    text = _outputs(page)
+    assert "(visible check)" in text and "not implemented yet" in text, text[:3000]
+    first_check = page.locator(".jp-OutputArea-output").filter(has_text="(visible check)").first.inner_text()
+    assert "Traceback" not in first_check and "hint:" in first_check
+    page.close()
+
+
+def test_a_typed_answer_passes_its_visible_check(browser, lab, student):
+    _, answers = student
+    page = _open(browser, lab, "course/01_activations/activations.ipynb")
+    _run_all(page)
+    cell = page.locator(".jp-CodeCell").filter(has_text="def relu_forward").first
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(answers["relu"])
+    page.keyboard.press("Shift+Enter")                             # run it, move to its check
+    page.keyboard.press("Shift+Enter")                             # run the check
+    page.wait_for_selector(".jp-OutputArea-output:has-text('relu (visible check): 2 / 2 points')", timeout=60_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "01_activations-relu-typed.png"))
+    page.close()
+
+
+def test_finished_notebook_shows_its_plots(browser, lab):
+    page = _open(browser, lab, "my-activations.ipynb")
+    _run_all(page)
+    assert page.locator(".jp-RenderedImage img").count() >= 5
+    assert "not implemented yet" not in _outputs(page)
+    page.locator(".jp-RenderedImage img").first.scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "01_activations-finished.png"))
+    page.close()
+
+
+@pytest.mark.parametrize("path,verdict", [("my-activations.ipynb", "Success! Your notebook passes all the tests."),
+                                          ("course/01_activations/activations.ipynb", "sigmoid: the visible check gives 0 of 2 points")])
+def test_validate_button_gives_grader_checks_verdict(path, verdict, browser, lab):
+    page = _open(browser, lab, path)
+    page.click(".jp-Toolbar button:has-text('Validate'), .jp-Toolbar :text-is('Validate')")
+    dialog = page.wait_for_selector(".jp-Dialog", timeout=300_000)
+    page.wait_for_selector(f".jp-Dialog :text('{verdict}')", timeout=300_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"validate-{Path(path).stem}.png"))
+    assert verdict in dialog.inner_text()
+    page.close()
