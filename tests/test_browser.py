@@ -152,6 +152,9 @@ def test_course_notebook_renders_and_stubs_fail_readably(assignment, browser, la
     assert page.locator(".jp-RenderedMarkdown h1").count() >= 1
     assert page.locator(".jp-RenderedMarkdown mjx-container").count() >= 1, "formulas are not rendered"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    first = page.locator(".jp-OutputArea-output").filter(has_text="(visible check)").first
+    if first.count():
+        first.scroll_into_view_if_needed()                     # the screenshot shows a check, not the summary
     page.screenshot(path=str(ARTIFACTS / f"{assignment}-stub.png"), full_page=False)
     text = _outputs(page)
     assert "(visible check)" in text and "not implemented yet" in text, text[:3000]
