@@ -86,3 +86,25 @@ def cuda():
     if not torch.cuda.is_available():
         pytest.skip("needs a CUDA device: torch.cuda.is_available() is False on this machine")
     return torch.device("cuda")
+
+
+_PROCESS_ENV = ("NBGRADER_EXECUTION", "HOME", "MPLBACKEND")
+
+
+@pytest.fixture(autouse=True)
+def _no_environment_leaks():
+    """No test may leave a grading variable set in this process: a later test that starts
+    JupyterLab or a kernel would inherit it (a leaked NBGRADER_EXECUTION=autograde once made the
+    browser test's student notebooks run as if autograded)."""
+    import os
+
+    before = {key: os.environ.get(key) for key in _PROCESS_ENV}
+    yield
+    after = {key: os.environ.get(key) for key in _PROCESS_ENV}
+    leaked = {key: (before[key], after[key]) for key in _PROCESS_ENV if before[key] != after[key]}
+    for key, (old, _) in leaked.items():        # put it back, so one leak fails one test, not all after it
+        if old is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = old
+    assert not leaked, f"this test changed the process environment (before, after): {leaked}"

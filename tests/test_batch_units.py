@@ -6,7 +6,10 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from grader.batch.grading import merge
+import os
+import threading
+
+from grader.batch.grading import _setenv, merge
 from grader.batch.journal import Journal, checksum
 from grader.batch.pool import WorkerPool
 from grader.batch.shell import make_shell, run_notebook
@@ -151,3 +154,32 @@ def test_sandbox_covers_tmp_home_and_the_course_and_puts_python_back(monkeypatch
         assert ("--tmpfs", covered) in pairs
     assert ("--ro-bind", "/tmp/ci/venv") in pairs and ("--ro-bind", str(tmp_path / "grader")) in pairs
     assert ("--ro-bind", "/usr") not in pairs and "--unshare-all" in args and args[-3:] == ["python", "-m", "x"]
+
+
+def test_setenv_puts_the_variable_back_after_the_last_notebook_in_flight(monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    with _setenv(NBGRADER_EXECUTION="autograde"):
+        assert os.environ["NBGRADER_EXECUTION"] == "autograde"
+    assert "NBGRADER_EXECUTION" not in os.environ            # nbgrader 0.9.6's own version gets this right...
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    with _setenv(NBGRADER_EXECUTION="autograde"):
+        pass
+    assert os.environ["NBGRADER_EXECUTION"] == "validate"    # ...but deletes a value that was there before
+    # several notebooks in flight: the variable stays set until the last one is done
+    inside, release, seen = threading.Barrier(5), threading.Event(), []
+
+    def one():
+        with _setenv(NBGRADER_EXECUTION="autograde"):
+            inside.wait()
+            release.wait()
+            seen.append(os.environ.get("NBGRADER_EXECUTION"))
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    inside.wait()
+    assert os.environ["NBGRADER_EXECUTION"] == "autograde"
+    release.set()
+    for t in threads:
+        t.join()
+    assert seen == ["autograde"] * 4 and os.environ["NBGRADER_EXECUTION"] == "validate"

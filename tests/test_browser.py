@@ -51,7 +51,8 @@ def student(tmp_path_factory):
     with zipfile.ZipFile(build_bundle(base / "dist")) as zf:
         zf.extractall(base)
     home = base / NAME
-    done = subprocess.run(_install_command(), shell=True, cwd=home, capture_output=True, text=True, timeout=1200)
+    done = subprocess.run(_install_command(), shell=True, cwd=home, capture_output=True, text=True, timeout=1200,
+                          env=_student_environment())
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     answers = solution_sources(notebook_path(REPO, "solutions", "01_activations"))
     done_nb = filled_release(notebook_path(home, "course", "01_activations"), answers)
@@ -73,14 +74,35 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _student_environment(home: Path | None = None) -> dict[str, str]:
+    """What a student's shell has: none of the test run's grading variables or virtual
+    environment, and (given ``home``) a home of its own, without this machine's Jupyter settings."""
+    ours = str(Path(sys.executable).parent)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("NBGRADER_", "JUPYTER_", "PYTHON", "VIRTUAL_ENV", "MPL"))}
+    env["PATH"] = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p != ours)
+    if home is not None:
+        home.mkdir(parents=True, exist_ok=True)
+        env["HOME"] = str(home)
+    return env
+
+
+def test_a_student_environment_carries_nothing_of_the_grading_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    env = _student_environment(tmp_path / "home")
+    assert "NBGRADER_EXECUTION" not in env and env["HOME"] == str(tmp_path / "home")
+    assert str(Path(sys.executable).parent) not in env["PATH"].split(os.pathsep)
+
+
 @pytest.fixture(scope="module")
 def lab(student):
     home, _ = student
     port, token = _free_port(), "student-token"
+    log = open(home.parent / "jupyterlab.log", "w")
     proc = subprocess.Popen([str(home / ".venv" / "bin" / "jupyter"), "lab", "--no-browser", f"--port={port}",
                              f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={home}", "--allow-root",
-                             "--ServerApp.ip=127.0.0.1"], cwd=home, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                             "--ServerApp.ip=127.0.0.1"], cwd=home, stdout=log, stderr=subprocess.STDOUT,
+                            env=_student_environment(home.parent / "home"))
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
@@ -94,6 +116,7 @@ def lab(student):
     yield url, token
     proc.terminate()
     proc.wait(timeout=30)
+    log.close()
 
 
 @pytest.fixture(scope="module")

@@ -170,14 +170,36 @@ class RemoteExecute:
         return WorkerExecute
 
 
+_env_lock = threading.Lock()
+_env_depth: dict[str, int] = {}
+_env_saved: dict[str, str | None] = {}
+
+
 @contextlib.contextmanager
 def _setenv(**values: str) -> Iterator[None]:
     """nbgrader's ``utils.setenv``, corrected: 0.9.6 looks up the old value by the new value, so it
     always deletes the variable afterwards, and with several notebooks in flight one thread's
-    delete fails under another (KeyError).  Here the variable is set and left set: the batch
-    sets NBGRADER_EXECUTION=autograde for its whole run anyway."""
-    os.environ.update(values)
-    yield
+    delete fails under another (KeyError).  Here the variables are set by the first of the
+    notebooks in flight and put back as they were by the last one out, so nothing leaks into the
+    rest of the process (a later JupyterLab or kernel started from it, say)."""
+    with _env_lock:
+        for key, value in values.items():
+            if _env_depth.get(key, 0) == 0:
+                _env_saved[key] = os.environ.get(key)
+            _env_depth[key] = _env_depth.get(key, 0) + 1
+            os.environ[key] = value
+    try:
+        yield
+    finally:
+        with _env_lock:
+            for key in values:
+                _env_depth[key] -= 1
+                if _env_depth[key] == 0:
+                    old = _env_saved.pop(key)
+                    if old is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = old
 
 
 class _ThreadLog(logging.Handler):
