@@ -22,7 +22,8 @@ import nbformat
 import pytest
 
 from grader.bundle import NAME, build_bundle
-from grader.course import ASSIGNMENTS, REPO, notebook_path
+from grader.course import ASSIGNMENTS, REPO, generate, grade_rows, nbgrader_api, notebook_path, scratch_course
+from grader.studentcheck import check_notebook
 from grader.submissions import filled_release, solution_sources
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -37,11 +38,13 @@ except ImportError:
     pytest.skip("playwright is not installed (it is in requirements.lock)", allow_module_level=True)
 
 
-def _install_command() -> str:
-    """INSTALL.md's one command, without its last step (opening JupyterLab)."""
-    text = (REPO / "grader" / "bundle.py").read_text()
-    block = re.search(r"```bash\n(.*?)```", text, re.S).group(1).replace("\\\\\n", " ")
-    return block.split("&& .venv/bin/jupyter lab")[0].strip()
+def _install_command(home: Path) -> str:
+    """The unzipped bundle's INSTALL.md's one command, without its last step (opening JupyterLab)."""
+    text = (home / "INSTALL.md").read_text()
+    block = re.search(r"```bash\n(.*?)```", text, re.S).group(1).replace("\\\n", " ")
+    command, opened = block.split("&& .venv/bin/jupyter lab")
+    assert not opened.strip(), "INSTALL.md opens JupyterLab in the bundle's folder, as this test does"
+    return command.strip()
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +54,7 @@ def student(tmp_path_factory):
     with zipfile.ZipFile(build_bundle(base / "dist")) as zf:
         zf.extractall(base)
     home = base / NAME
-    done = subprocess.run(_install_command(), shell=True, cwd=home, capture_output=True, text=True, timeout=1200,
+    done = subprocess.run(_install_command(home), shell=True, cwd=home, capture_output=True, text=True, timeout=1200,
                           env=_student_environment())
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     answers = solution_sources(notebook_path(REPO, "solutions", "01_activations"))
@@ -95,7 +98,26 @@ def test_a_student_environment_carries_nothing_of_the_grading_run(tmp_path, monk
 
 
 @pytest.fixture(scope="module")
-def lab(student):
+def exchange(student, tmp_path_factory):
+    """An instructor's course that released 01_activations to an nbgrader exchange, and the
+    student's nbgrader settings (in the home JupyterLab runs with) that point at it."""
+    home, _ = student
+    root = scratch_course(tmp_path_factory.mktemp("instructor") / "course", ["01_activations"])
+    generate(root, "01_activations")
+    api = nbgrader_api(root)
+    released = api.release_assignment("01_activations")
+    assert released["success"], released.get("log", "") + released.get("error", "")
+    settings = home.parent / "home" / ".jupyter"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"c.CourseDirectory.course_id = {api.coursedir.course_id!r}\n"
+        f"c.Exchange.root = {str(root / '.exchange')!r}\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def lab(student, exchange):
     home, _ = student
     port, token = _free_port(), "student-token"
     log = open(home.parent / "jupyterlab.log", "w")
@@ -213,9 +235,20 @@ def test_finished_notebook_shows_its_plots(browser, lab):
     page.close()
 
 
-@pytest.mark.parametrize("path,verdict", [("my-activations.ipynb", "Success! Your notebook passes all the tests."),
-                                          ("course/01_activations/activations.ipynb", "sigmoid: the visible check gives 0 of 2 points")])
-def test_validate_button_gives_grader_checks_verdict(path, verdict, browser, lab):
+def _expected_verdict(path: Path) -> str:
+    """What Validate must say, worked out by ``grader check`` on the same file."""
+    short = [v for v in check_notebook(path) if v.points < v.max_points or v.error]
+    if not short:
+        return "Success! Your notebook passes all the tests."
+    first = short[0]
+    name = first.title.split(" (visible check)")[0]
+    return f"{name}: the visible check gives {first.points:g} of {first.max_points:g} points"
+
+
+@pytest.mark.parametrize("path", ["my-activations.ipynb", "course/01_activations/activations.ipynb"])
+def test_validate_button_gives_grader_checks_verdict(path, browser, lab, student):
+    home, _ = student
+    verdict = _expected_verdict(home / path)
     page = _open(browser, lab, path)
     page.click(".jp-Toolbar button:has-text('Validate'), .jp-Toolbar :text-is('Validate')")
     dialog = page.wait_for_selector(".jp-Dialog", timeout=300_000)
@@ -224,3 +257,59 @@ def test_validate_button_gives_grader_checks_verdict(path, verdict, browser, lab
     page.screenshot(path=str(ARTIFACTS / f"validate-{Path(path).stem}.png"))
     assert verdict in dialog.inner_text()
     page.close()
+
+
+def _validate_in_list(page, expected: str, shot: str) -> None:
+    button = page.locator("#fetched_assignments_list button:text-is('Validate')").first
+    button.click()
+    page.wait_for_selector(f".jp-Dialog :text('{expected}')", timeout=300_000)
+    page.screenshot(path=str(ARTIFACTS / shot))
+    page.locator(".jp-Dialog button.jp-mod-accept, .jp-Dialog button").last.click()
+    page.wait_for_selector(".jp-Dialog", state="detached", timeout=30_000)
+
+
+def test_assignment_list_fetch_validate_submit_and_the_instructor_grades_it(browser, lab, student, exchange):
+    """nbgrader's student path: fetch from the Assignment List, Validate there (the same verdict
+    as grader check, before and after the work), Submit; the instructor collects and grades it."""
+    home, answers = student
+    url, token = lab
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/lab/workspaces/assignment-list?token={token}")
+    page.click(".lm-MenuBar-itemLabel:text-is('Nbgrader')", timeout=120_000)
+    menu = page.locator(".lm-Menu-content").inner_text()
+    assert "Assignment List" in menu and "Formgrader" not in menu, menu       # no instructor tools for students
+    assert page.locator(".lm-TabBar-tab:has-text('Create Assignment')").count() == 0
+    page.click(".lm-Menu-itemLabel:text-is('Assignment List')")
+    row = page.locator("#released_assignments_list .list_item").filter(has_text="01_activations")
+    row.locator("button:text-is('Fetch')").click(timeout=120_000)
+    page.wait_for_selector("#fetched_assignments_list .list_item:has-text('01_activations')", timeout=120_000)
+    fetched = home / "01_activations" / "activations.ipynb"
+    assert fetched.exists(), "Fetch did not put the notebook in the student's folder"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "assignment-list-fetched.png"))
+
+    # the notebooks of a fetched assignment are behind its name, folded
+    page.locator("#fetched_assignments_list .list_item a").filter(has_text="01_activations").first.click()
+    page.wait_for_selector("#fetched_assignments_list button:text-is('Validate')", state="visible", timeout=30_000)
+    _validate_in_list(page, _expected_verdict(fetched), "assignment-list-validate-stub.png")
+
+    nbformat.write(filled_release(fetched, answers), str(fetched))      # the student's finished work, saved
+    _validate_in_list(page, _expected_verdict(fetched), "assignment-list-validate-done.png")
+
+    page.locator("#fetched_assignments_list .list_item").filter(has_text="01_activations") \
+        .locator("button:text-is('Submit')").first.click()
+    page.wait_for_selector("#submitted_assignments_list .list_item:has-text('01_activations')", timeout=120_000)
+    page.screenshot(path=str(ARTIFACTS / "assignment-list-submitted.png"))
+    page.close()
+
+    from grader.batch.batch import autograde_batch
+
+    api = nbgrader_api(exchange)
+    collected = api.collect("01_activations")
+    assert collected["success"], collected.get("log", "") + collected.get("error", "")
+    students = [p.name for p in (exchange / "submitted").iterdir()]
+    assert len(students) == 1
+    summary = autograde_batch(assignment="01_activations", root=exchange, workers=1, progress=False)
+    assert summary.graded == students, summary
+    (row,) = grade_rows(exchange, "01_activations")
+    assert row.score == row.max_score > 0, row

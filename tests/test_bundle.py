@@ -2,13 +2,15 @@
 grader check summarises a notebook's visible checks the way a student needs."""
 from __future__ import annotations
 
+import json
+import tomllib
 import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from grader.bundle import INSTRUCTOR_ONLY, NAME, build_bundle
+from grader.bundle import INSTRUCTOR_ONLY, NAME, PACKAGE, build_bundle
 from grader.course import ASSIGNMENTS, REPO, notebook_path
 from grader.studentcheck import check_notebook, summary_lines
 
@@ -55,10 +57,25 @@ def test_bundle_holds_the_course_and_the_student_package(bundle):
     names = set(bundle)
     for assignment in ASSIGNMENTS:
         assert f"{NAME}/{notebook_path(Path(), 'course', assignment)}" in names
-    for module in ("grader/__init__.py", "grader/checks/harness.py", "grader/data.py", "grader/train.py",
-                   "grader/studentcheck.py", "pyproject.toml", "requirements.lock", "INSTALL.md"):
+    for module in ("package/grader/__init__.py", "package/grader/checks/harness.py", "package/grader/data.py",
+                   "package/grader/train.py", "package/grader/studentcheck.py", "package/pyproject.toml",
+                   "requirements.lock", "INSTALL.md"):
         assert f"{NAME}/{module}" in names, module
     assert not [n for n in names if "solutions" in n or any(f"grader/{sub}/" in n for sub in INSTRUCTOR_ONLY)]
+
+
+def test_bundle_installs_a_student_jupyterlab_without_instructor_tools(bundle):
+    data_files = tomllib.loads(bundle[f"{NAME}/{PACKAGE}/pyproject.toml"].decode())["tool"]["setuptools"]["data-files"]
+    shipped = {target: json.loads(bundle[f"{NAME}/{PACKAGE}/{src}"]) for target, srcs in data_files.items() for src in srcs}
+    disabled = shipped["etc/jupyter/labconfig"]["disabledExtensions"]
+    assert {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"} <= {k for k, v in disabled.items() if v}
+    assert not any(k.endswith(("assignment-list", "validate-assignment", "menu")) for k in disabled)
+    server = shipped["etc/jupyter/jupyter_server_config.d"]["ServerApp"]["jpserver_extensions"]
+    assert server["nbgrader.server_extensions.formgrader"] is False
+    assert "assignment_list" not in json.dumps(server)
+    assert shipped["share/jupyter/lab/settings"]["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    # the instructor's own pyproject is untouched: formgrader stays on for them
+    assert "labconfig" not in (REPO / "pyproject.toml").read_text()
 
 
 def test_bundle_contains_no_solution_hidden_test_or_instructor_code(bundle):
