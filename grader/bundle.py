@@ -5,8 +5,9 @@ In it: ``course/`` (the release), ``requirements.lock`` (the same pins as the co
 an ``INSTALL.md``, and in ``package/`` the package ``grader`` without ``reference``,
 ``hidden`` and ``batch`` (the trusted implementations, the hidden checks, the
 instructor's batch grading) with a ``pyproject.toml`` that also installs the student's
-JupyterLab settings (no news pop-ups; nbgrader's instructor tools off).  Nothing of ``solutions/`` goes in; the
-tests prove that no solution line and no line of the left-out modules is inside.
+JupyterLab settings (no news pop-ups; nbgrader's instructor tools off).  Nothing of
+``solutions/`` goes in; the tests prove that no solution line and no line of the left-out
+modules is inside.
 """
 from __future__ import annotations
 

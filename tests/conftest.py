@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import inspect
 import io
+import os
 from pathlib import Path
 
 import matplotlib
@@ -96,8 +97,6 @@ def _no_environment_leaks():
     """No test may leave a grading variable set in this process: a later test that starts
     JupyterLab or a kernel would inherit it (a leaked NBGRADER_EXECUTION=autograde once made the
     browser test's student notebooks run as if autograded)."""
-    import os
-
     before = {key: os.environ.get(key) for key in _PROCESS_ENV}
     yield
     after = {key: os.environ.get(key) for key in _PROCESS_ENV}

@@ -2,12 +2,11 @@
 merge of outputs into nbgrader's notebook, and the journal."""
 from __future__ import annotations
 
+import os
+import threading
 
 import nbformat
 import pytest
-
-import os
-import threading
 
 from grader.batch.grading import _setenv, merge
 from grader.batch.journal import Journal, checksum

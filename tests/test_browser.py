@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from grader.batch.batch import autograde_batch
 from grader.bundle import NAME, build_bundle
 from grader.course import ASSIGNMENTS, REPO, generate, grade_rows, nbgrader_api, notebook_path, scratch_course
 from grader.studentcheck import check_notebook
@@ -301,8 +302,6 @@ def test_assignment_list_fetch_validate_submit_and_the_instructor_grades_it(brow
     page.wait_for_selector("#submitted_assignments_list .list_item:has-text('01_activations')", timeout=120_000)
     page.screenshot(path=str(ARTIFACTS / "assignment-list-submitted.png"))
     page.close()
-
-    from grader.batch.batch import autograde_batch
 
     api = nbgrader_api(exchange)
     collected = api.collect("01_activations")

@@ -195,6 +195,7 @@ def _setenv(**values: str) -> Iterator[None]:
             for key in values:
                 _env_depth[key] -= 1
                 if _env_depth[key] == 0:
+                    del _env_depth[key]
                     old = _env_saved.pop(key)
                     if old is None:
                         os.environ.pop(key, None)
